@@ -1,0 +1,142 @@
+import { awscdk, javascript, JsonPatch } from 'projen';
+
+/**
+ * The aws-cdk-lib floor (the peer dependency's minimum and the exact version we build and test against).
+ *
+ * 2.245.0 because it is the newest line that `@aws-cdk/integ-tests-alpha` is published for (2.245.0-alpha.0), so the
+ * integ tests (issue 5) can use `IntegTest` assertions, and integ-runner 2.197 still reads its cloud assemblies (it
+ * stops at 2.257). It already has everything the constructs use (`Runtime.NODEJS_24_X`, HTTP API authorizers in
+ * `aws-apigatewayv2-authorizers`), and cdk-nag 2.x runs against it. Testing at the floor proves we never use an API
+ * newer than what we promise consumers.
+ */
+const CDK_FLOOR = '2.245.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-clerk-authorizers',
+  description:
+    'AWS CDK constructs that secure Amazon API Gateway (REST and HTTP APIs) with Clerk session tokens: a native JWT authorizer and a fast, offline-verifying Lambda authorizer with declarative claim predicates.',
+  keywords: ['cdk', 'aws-cdk', 'awscdk', 'clerk', 'api-gateway', 'authorizer', 'jwt', 'lambda-authorizer', 'auth'],
+  author: 'cdk-clerk-authorizers developers',
+  authorAddress: 'dev@cdk-clerk-authorizers.local',
+  repositoryUrl: 'https://github.com/cdk-clerk-authorizers/cdk-clerk-authorizers.git',
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  sampleCode: false,
+  stability: 'experimental',
+
+  cdkVersion: CDK_FLOOR,
+  // aws-cdk-lib 2.245 itself asks for constructs ^10.5.0.
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  // jsii 6.0 pairs with TypeScript 6.0; TypeScript 7 does not work with it.
+  typescriptVersion: '~6.0.0',
+  minNodeVersion: '20.0.0',
+
+  // jsii targets. Nothing is published from this repository's network; the build proves the bindings offline
+  // (see the `package` task below) and the README says how to publish them from an online CI.
+  publishToPypi: { distName: 'cdk-clerk-authorizers', module: 'cdk_clerk_authorizers' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkclerkauthorizers',
+    mavenGroupId: 'io.github.cdk-clerk-authorizers',
+    mavenArtifactId: 'cdk-clerk-authorizers',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkClerkAuthorizers', packageId: 'CdkClerkAuthorizers' },
+  publishToGo: { moduleName: 'github.com/cdk-clerk-authorizers/cdk-clerk-authorizers-go' },
+
+  // The handler (src/*.lambda.ts) imports jose, which is ESM-only: jsii's node16 CommonJS compile refuses it
+  // (TS1479). The handler is bundled by esbuild instead, so keep it, and the code only it uses, out of jsii.
+  excludeTypescript: ['src/**/*.lambda.ts', 'src/private/lambda/**'],
+  // A root tsconfig.dev.json that type-checks src, test, examples and the handler for eslint and ts-jest.
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    compilerOptions: {
+      // node20 lets CommonJS files import ESM-only packages (jose) as Node >= 20.19 does.
+      module: 'node20',
+      allowJs: true,
+    },
+  },
+
+  lambdaOptions: {
+    // Pinned: projen's default resolves to nodejs20.x on this floor, which cfn-lint flags as deprecated (E2533).
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    // The handler makes no AWS SDK calls; the SDK v2 connection-reuse variable would be noise in every template.
+    awsSdkConnectionReuse: false,
+    bundlingOptions: {
+      // Nothing is external: the handler must not depend on the AWS SDK or anything else in the runtime image.
+      externals: [],
+      sourcemap: false,
+    },
+  },
+  // integ tests use integ-runner's `test/integ.*.ts` convention (issue 5), not projen's `*.integ.ts` tasks.
+  integrationTestAutoDiscover: false,
+
+  devDeps: [
+    'jose@^6.2.0',
+    'esbuild@^0.28.0',
+    '@types/aws-lambda@^8.10.0',
+    'fast-check@^4.0.0',
+    'cdk-nag@^2.38.0',
+    // Benchmark and differential-test peers: devDependencies only, never bundled into what we publish.
+    '@clerk/backend@^3.25.0',
+    '@clerk/shared@^4.41.0',
+    'aws-jwt-verify@^5.2.0',
+    'jsonwebtoken@^9.0.0',
+    '@types/jsonwebtoken@^9.0.0',
+  ],
+
+  jestOptions: {
+    // projen's default passes `-u`, which silently rewrites drifted snapshots.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      // jose 6 ships ESM only; let ts-jest turn it into CommonJS for tests that import it.
+      transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+      transform: {
+        '^.+\\.[tj]sx?$': new javascript.Transform('ts-jest', { tsconfig: 'tsconfig.dev.json', isolatedModules: true }),
+      },
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+    },
+  },
+
+  gitignore: ['/cdk.out/', 'examples/cdk.out/', '/dist/', '/bench/results/raw/', '*.pyc', '__pycache__/'],
+});
+
+// projen's bundling options have no `minify`; re-state the bundle command with it. Target node20 (the oldest Node
+// that runs it: our tests, on this machine) while the function runs nodejs24.x; no legal comments, no source map.
+const bundleTask = project.tasks.tryFind('bundle:clerk-authorizer.lambda')!;
+bundleTask.reset(
+  'esbuild --bundle src/clerk-authorizer.lambda.ts --target=node20 --platform=node --format=cjs ' +
+    '--outfile=assets/clerk-authorizer.lambda/index.js --tsconfig=tsconfig.dev.json --minify --legal-comments=none',
+);
+
+// The handler tests exercise the bundle that ships, so bundle before jest runs.
+project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
+
+// `package` normally runs `package-all`, which calls PyPI, Maven and NuGet: impossible offline. Instead, package the
+// npm tarball and prove every other language offline: generate the code of all four bindings with assembly
+// validation, byte-compile the generated Python and build a wheel with Debian's python3 (no network, no deps).
+const packageTask = project.tasks.tryFind('package')!;
+packageTask.reset();
+packageTask.spawn(project.tasks.tryFind('package:js')!);
+const bindings = project.addTask('package:bindings-offline', {
+  description: 'Generate the Python, Java, .NET and Go bindings and a Python wheel, without any network',
+});
+bindings.exec('rm -rf dist/bindings');
+bindings.exec(
+  'jsii-pacmak --code-only --validate-assemblies --target python --target java --target dotnet --target go --outdir dist/bindings',
+);
+bindings.exec('/usr/bin/python3 -m compileall -q dist/bindings/python');
+bindings.exec(
+  'cd dist/bindings/python && /usr/bin/python3 -m pip wheel --no-deps --no-build-isolation --no-index --wheel-dir ../wheel . -q',
+);
+bindings.exec('ls dist/bindings/wheel/*.whl');
+packageTask.spawn(bindings);
+
+// Keep eslint pointed at the dev tsconfig so it also type-checks the handler, which jsii's tsconfig excludes.
+project.tryFindObjectFile('.eslintrc.json')?.patch(
+  JsonPatch.replace('/parserOptions/project', './tsconfig.dev.json'),
+);
+
+project.synth();
