@@ -134,6 +134,13 @@ bindings.exec(
 bindings.exec('ls dist/bindings/wheel/*.whl');
 packageTask.spawn(bindings);
 
+// `npm run bench` (issue 6): not part of the test command; speed goals live here, never in timed tests.
+const bench = project.addTask('bench', {
+  description: 'Benchmark the shipped handler against its peers (bundle size, cold start, warm latency, RSS)',
+});
+bench.spawn(project.tasks.tryFind('bundle')!);
+bench.exec('node bench/run.mjs', { receiveArgs: true });
+
 // Keep eslint pointed at the dev tsconfig so it also type-checks the handler, which jsii's tsconfig excludes.
 project.tryFindObjectFile('.eslintrc.json')?.patch(
   JsonPatch.replace('/parserOptions/project', './tsconfig.dev.json'),
