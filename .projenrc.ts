@@ -100,7 +100,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['/cdk.out/', 'examples/cdk.out/', '/dist/', '/bench/results/raw/', '*.pyc', '__pycache__/'],
+  gitignore: ['/cdk.out/', 'examples/cdk.out/', '/dist/', '/bench/results/raw/', '*.pyc', '__pycache__/', '.jsii.tabl.json'],
 });
 
 // projen's bundling options have no `minify`; re-state the bundle command with it. Target node20 (the oldest Node
@@ -133,6 +133,14 @@ bindings.exec(
 );
 bindings.exec('ls dist/bindings/wheel/*.whl');
 packageTask.spawn(bindings);
+
+// Every TypeScript snippet in the README and the API docs must compile (with rosetta/default.ts-fixture) so that
+// jsii-rosetta can translate it to Python, Java, C# and Go: checked on every build, strictly.
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every README/API snippet with jsii-rosetta (strict) so it translates to every language',
+  exec: 'jsii-rosetta extract --strict',
+});
+project.postCompileTask.spawn(rosetta);
 
 // `npm run bench` (issue 6): not part of the test command; speed goals live here, never in timed tests.
 const bench = project.addTask('bench', {
