@@ -78,6 +78,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/aws-lambda@^8.10.0',
     'fast-check@^4.0.0',
     'cdk-nag@^2.38.0',
+    // integ-runner 2.197 reads cloud assemblies up to aws-cdk-lib 2.257; integ-tests-alpha matches the floor.
+    '@aws-cdk/integ-runner@2.197.10',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     // Benchmark and differential-test peers: devDependencies only, never bundled into what we publish.
     '@clerk/backend@^3.25.0',
     '@clerk/shared@^4.41.0',
