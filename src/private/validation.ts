@@ -1,4 +1,5 @@
-import { Token } from 'aws-cdk-lib';
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { Duration, Token } from 'aws-cdk-lib';
 
 /**
  * Synth-time validation shared by the constructs.
@@ -56,4 +57,131 @@ export function validateStringList(values: string[] | undefined, prop: string, m
       throw new Error(`\`${prop}\` entries must be non-empty strings without surrounding spaces, got: ${JSON.stringify(value)}`);
     }
   }
+}
+
+/** What a PEM looks like in an error message: its first characters only, never the whole key. */
+function pemPrefix(pem: string): string {
+  const max = 40;
+  return JSON.stringify(pem.length > max ? `${pem.slice(0, max)}...` : pem);
+}
+
+/** RSA keys shorter than this are refused; Clerk issues 2048-bit keys. */
+export const MIN_RSA_MODULUS_BITS = 2048;
+
+/**
+ * Validates Clerk's PEM public key and returns it in canonical SPKI PEM form (the form the handler is given).
+ *
+ * Accepted: an RSA public key of at least 2048 bits, as SPKI (`-----BEGIN PUBLIC KEY-----`, what the Clerk dashboard
+ * shows) or PKCS#1 (`-----BEGIN RSA PUBLIC KEY-----`, converted losslessly); indentation and CRLF line ends are
+ * tolerated. Refused, each with a hint: a mangled PEM (literal `\n`, newlines turned into spaces, header or footer
+ * missing), a private key (`createPublicKey` would silently derive the public half: the private key must never be in
+ * a template), a certificate, more than one PEM block, a non-RSA key and a short key. Error messages show a short
+ * prefix of the value, never the whole PEM.
+ *
+ * Unresolved tokens are returned unchanged (their value is only known at deploy time).
+ */
+export function validatePublicKeyPem(pem: string, prop = 'publicKeyPem'): string {
+  if (Token.isUnresolved(pem)) return pem;
+  const rule = 'must be an RSA public key in PEM form (-----BEGIN PUBLIC KEY-----), as shown under "PEM Public Key" on the Clerk dashboard\'s API keys page';
+  if (typeof pem !== 'string' || pem.trim().length === 0) {
+    throw new Error(`\`${prop}\` ${rule}, got: ${JSON.stringify(pem)}`);
+  }
+  // Checked before parsing: node derives a public key from a private one without complaint.
+  const privateHeader = /-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY)-----/.exec(pem);
+  if (privateHeader || /PRIVATE KEY/.test(pem)) {
+    const label = privateHeader ? `-----BEGIN ${privateHeader[1]}-----` : 'a value containing "PRIVATE KEY"';
+    throw new Error(
+      `\`${prop}\` must be a public key, never a private key (use the PUBLIC key from the Clerk dashboard, API keys page, "PEM Public Key"; treat this private key as leaked if it was committed), got: ${label}`,
+    );
+  }
+  if (/-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----/.test(pem)) {
+    throw new Error(
+      `\`${prop}\` must be a public key, not a certificate (extract the key with \`openssl x509 -pubkey -noout\`, or copy "PEM Public Key" from the Clerk dashboard), got: ${pemPrefix(pem)}`,
+    );
+  }
+  if (pem.includes('\\n')) {
+    throw new Error(
+      `\`${prop}\` contains a literal "\\n" where line breaks belong (replace each literal \\n with a newline, e.g. pem.replace(/\\\\n/g, '\\n')), got: ${pemPrefix(pem)}`,
+    );
+  }
+  const blocks = pem.match(/-----BEGIN [A-Z0-9 ]+-----/g) ?? [];
+  if (blocks.length === 0) {
+    throw new Error(
+      `\`${prop}\` ${rule} (the -----BEGIN PUBLIC KEY----- and -----END PUBLIC KEY----- lines are missing: keep them), got: ${pemPrefix(pem)}`,
+    );
+  }
+  if (blocks.length > 1) {
+    throw new Error(`\`${prop}\` must hold exactly one PEM block, got: ${blocks.length} blocks (${blocks.join(', ')})`);
+  }
+  // PEM is line-oriented: indentation (a template literal in a stack) and CRLF are harmless, a one-line PEM is not.
+  const lines = pem.trim().split(/\r?\n/).map((line) => line.trim());
+  if (lines.length < 3) {
+    throw new Error(
+      `\`${prop}\` must keep its line breaks (they were removed or turned into spaces: restore the newlines after -----BEGIN PUBLIC KEY----- and before -----END PUBLIC KEY-----), got: ${pemPrefix(pem)}`,
+    );
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: lines.join('\n') + '\n', format: 'pem' });
+  } catch {
+    throw new Error(`\`${prop}\` ${rule} (it could not be parsed), got: ${pemPrefix(pem)}`);
+  }
+  if (key.asymmetricKeyType !== 'rsa') {
+    throw new Error(
+      `\`${prop}\` must be an RSA public key (Clerk signs session tokens with RS256), got: a${key.asymmetricKeyType === 'ec' || key.asymmetricKeyType === 'ed25519' ? 'n' : ''} ${key.asymmetricKeyType} key`,
+    );
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < MIN_RSA_MODULUS_BITS) {
+    throw new Error(`\`${prop}\` must be an RSA key of at least ${MIN_RSA_MODULUS_BITS} bits, got: a ${bits}-bit RSA key`);
+  }
+  return key.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Validates a JWKS URL: an absolute https URL without credentials or fragment; plain http only for a loopback host
+ * (127.0.0.1, localhost, ::1), which only a test can serve.
+ */
+export function validateJwksUri(uri: string, prop = 'jwksUri'): void {
+  if (Token.isUnresolved(uri)) return;
+  const rule = 'must be an absolute https URL (http only for 127.0.0.1, localhost or [::1])';
+  if (typeof uri !== 'string' || uri.length === 0 || uri.trim() !== uri) {
+    throw new Error(`\`${prop}\` ${rule}, got: ${JSON.stringify(uri)}`);
+  }
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new Error(`\`${prop}\` ${rule}, got: ${uri}`);
+  }
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  if (!secure || url.hostname === '') {
+    throw new Error(`\`${prop}\` ${rule}, got: ${uri}`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new Error(`\`${prop}\` must not contain credentials, got: ${url.protocol}//***@${url.host}${url.pathname}`);
+  }
+  if (url.hash !== '' || uri.includes('#')) {
+    throw new Error(`\`${prop}\` must not have a fragment, got: ${uri}`);
+  }
+}
+
+/**
+ * Validates that a duration is a whole number of seconds within [min, max] and returns that number.
+ *
+ * Returns undefined for an undefined or unresolved duration.
+ */
+export function validateDurationSeconds(duration: Duration | undefined, prop: string, min: Duration, max: Duration): number | undefined {
+  if (duration === undefined || duration.isUnresolved()) return undefined;
+  const millis = duration.toMilliseconds({ integral: false });
+  const minSeconds = min.toSeconds();
+  const maxSeconds = max.toSeconds();
+  if (millis % 1000 !== 0 || millis < minSeconds * 1000 || millis > maxSeconds * 1000) {
+    throw new Error(
+      `\`${prop}\` must be a whole number of seconds from ${min.toHumanString()} to ${max.toHumanString()}, got: ${duration.toHumanString()}`,
+    );
+  }
+  return millis / 1000;
 }
