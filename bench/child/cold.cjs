@@ -1,0 +1,55 @@
+'use strict';
+// One cold start: a fresh Node process that requires the bundle and handles one valid-token event, as the Lambda
+// runtime would. Prints nothing itself on stdout (stdout belongs to the handler's logs); the measurements go to
+// fd 3 as one JSON line. Usage: node cold.cjs <bundle.js> <spec.json>
+const { readFileSync, writeSync } = require('node:fs');
+const { performance } = require('node:perf_hooks');
+const { lambdaContext, tokenEvent, check } = require('./outcome.cjs');
+
+const spec = JSON.parse(readFileSync(process.argv[3], 'utf8'));
+const event = tokenEvent(spec.token, spec.methodArn);
+let cbCalled = false;
+let cbErr;
+let cbRes;
+const callback = (e, r) => {
+  cbCalled = true;
+  cbErr = e;
+  cbRes = r;
+};
+
+async function main() {
+  const bootMs = performance.now(); // process start → here (node bootstrap + this script)
+  const t0 = performance.now();
+  const mod = require(process.argv[2]);
+  const t1 = performance.now();
+  let res;
+  let err;
+  let threw = false;
+  try {
+    res = await mod.handler(event, lambdaContext, callback);
+  } catch (e) {
+    threw = true;
+    err = e;
+  }
+  const t2 = performance.now();
+  if (cbCalled) {
+    threw = !!cbErr;
+    err = cbErr;
+    res = cbRes;
+  }
+  const failure = check('valid', spec.sub, spec.methodArn, spec.expect, threw, err, res);
+  const out = {
+    bootMs,
+    requireMs: t1 - t0,
+    firstEventMs: t2 - t1,
+    maxRssKB: process.resourceUsage().maxRSS,
+    failure,
+  };
+  writeSync(3, `${JSON.stringify(out)}\n`);
+  process.exit(0);
+}
+
+main().catch((e) => {
+  writeSync(3, `${JSON.stringify({ failure: `cold start crashed: ${e && e.name}: ${e && e.message}` })}\n`);
+  process.exit(0);
+});

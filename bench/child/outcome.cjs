@@ -1,0 +1,75 @@
+'use strict';
+// Outcome classification and checks shared by the cold and warm child processes. Nothing here ever prints a token.
+
+const KINDS = ['valid', 'expired', 'badsig', 'forbidden'];
+
+/** Lambda-like context object (the guide's handler takes `(event, context, callback)`). */
+const lambdaContext = {
+  functionName: 'bench-authorizer',
+  functionVersion: '$LATEST',
+  awsRequestId: '00000000-0000-4000-8000-000000000000',
+  memoryLimitInMB: '256',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 10000,
+};
+
+function tokenEvent(token, methodArn) {
+  return { type: 'TOKEN', authorizationToken: `Bearer ${token}`, methodArn };
+}
+
+/** `arn:aws:execute-api:R:A:API/STAGE/VERB/path` → `arn:aws:execute-api:R:A:API/STAGE/*` */
+function stageArn(methodArn) {
+  const i = methodArn.indexOf('/');
+  const j = methodArn.indexOf('/', i + 1);
+  return `${methodArn.slice(0, j)}/*`;
+}
+
+function isScalarMap(o) {
+  if (o === undefined) return true;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return false;
+  return Object.values(o).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
+}
+
+/**
+ * Checks one outcome. `expect` is the candidate's declared semantics:
+ * `{ resource: 'method'|'stage', contextUserId: bool, reject: { expired: <errSpec>, badsig: <errSpec> } }` where an
+ * errSpec is `{ message: 'Unauthorized' }` or `{ name: 'TokenExpiredError' }` etc. Returns '' when the outcome is
+ * the expected one, else a short description (error names and messages, effects; never tokens).
+ */
+function check(kind, sub, methodArn, expect, threw, err, res) {
+  if (kind === 'expired' || kind === 'badsig') {
+    const want = expect.reject[kind];
+    if (!threw) return `${kind}: expected a throw (${JSON.stringify(want)}), got ${describe(res)}`;
+    const name = err && err.name;
+    const message = err && err.message;
+    if (want.name !== undefined && name !== want.name) return `${kind}: expected ${want.name}, got ${name}: ${message}`;
+    if (want.message !== undefined && message !== want.message) {
+      return `${kind}: expected message ${JSON.stringify(want.message)}, got ${name}: ${JSON.stringify(message)}`;
+    }
+    return '';
+  }
+  if (threw) return `${kind}: unexpected throw ${err && err.name}: ${err && err.message}`;
+  const effect = kind === 'valid' ? 'Allow' : 'Deny';
+  const st = res && res.policyDocument && Array.isArray(res.policyDocument.Statement) && res.policyDocument.Statement;
+  if (!st || st.length !== 1) return `${kind}: malformed response ${describe(res)}`;
+  if (res.policyDocument.Version !== '2012-10-17') return `${kind}: bad policy Version`;
+  if (st[0].Effect !== effect) return `${kind}: expected ${effect}, got ${st[0].Effect}`;
+  if (st[0].Action !== 'execute-api:Invoke') return `${kind}: bad Action ${st[0].Action}`;
+  const resource = expect.resource === 'stage' ? stageArn(methodArn) : methodArn;
+  if (st[0].Resource !== resource) return `${kind}: expected Resource ${resource}, got ${st[0].Resource}`;
+  if (res.principalId !== sub) return `${kind}: principalId is not the token's sub`;
+  if (!isScalarMap(res.context)) return `${kind}: context is not a map of scalars (API Gateway answers 500)`;
+  if (kind === 'valid' && expect.contextUserId && (!res.context || res.context.userId !== sub)) {
+    return `${kind}: context.userId is not the token's sub`;
+  }
+  return '';
+}
+
+function describe(res) {
+  if (res === undefined) return 'undefined';
+  const st = res && res.policyDocument && res.policyDocument.Statement;
+  if (Array.isArray(st) && st[0]) return `policy ${st[0].Effect}`;
+  return `a ${typeof res} with keys ${res && typeof res === 'object' ? Object.keys(res).join(',') : ''}`;
+}
+
+module.exports = { KINDS, lambdaContext, tokenEvent, stageArn, check };
