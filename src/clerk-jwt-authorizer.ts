@@ -1,0 +1,298 @@
+import { Annotations, Aspects, IAspect, Names, Stack, Token } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { Construct, IConstruct } from 'constructs';
+import { validateIssuer, validateStringList } from './private/validation';
+
+/**
+ * Properties of a {@link ClerkJwtAuthorizer}.
+ */
+export interface ClerkJwtAuthorizerProps {
+  /**
+   * The Clerk Frontend API URL, which Clerk puts in the `iss` claim of every session token.
+   *
+   * `https://clerk.<your-domain>` in production, `https://<slug>.clerk.accounts.dev` in development (Clerk Dashboard →
+   * API keys → "Frontend API URL"). API Gateway compares it with `iss` exactly, character for character, and reads
+   * `<issuer>/.well-known/openid-configuration` to find the signing keys. It must be an absolute https URL without
+   * credentials, query or fragment, and without a trailing slash: Clerk's `iss` has none, so
+   * `https://clerk.example.com/` would reject every token.
+   *
+   * @see https://clerk.com/docs/backend-requests/resources/session-tokens
+   * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
+   */
+  readonly issuer: string;
+
+  /**
+   * The accepted audiences: a token is accepted only when its `aud` claim (or `client_id`) matches one of them.
+   *
+   * API Gateway's JWT authorizer requires an audience, and Clerk session tokens carry no `aud` unless you add one:
+   * Clerk Dashboard → Sessions → Customize session token, add for example `{"aud": "my-api"}`. 1 to 50 non-empty
+   * strings. Choose a value no other consumer of your Clerk instance uses (for example not the audience of a
+   * Supabase or Convex JWT template): any token from your instance that carries a listed `aud` is accepted.
+   *
+   * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
+   * @see https://clerk.com/docs/backend-requests/custom-session-token
+   */
+  readonly audience: string[];
+
+  /**
+   * The name of the `AWS::ApiGatewayV2::Authorizer` resources, as shown in the API Gateway console.
+   *
+   * @default - the id of this construct
+   */
+  readonly authorizerName?: string;
+
+  /**
+   * Where API Gateway reads the token: exactly one `$request.header.<name>` or `$request.querystring.<name>` selection.
+   *
+   * The header may hold `Bearer <token>` or the bare token. A JWT authorizer cannot read cookies, so Clerk's
+   * `__session` cookie cannot be used here. A query-string token ends up in access logs and browser history; prefer a
+   * header.
+   *
+   * @default ['$request.header.Authorization']
+   * @see https://docs.aws.amazon.com/apigateway/latest/api/apis-apiid-authorizers.html#apis-apiid-authorizers-prop-createauthorizerinput-identitysource
+   */
+  readonly identitySource?: string[];
+}
+
+/**
+ * Options of {@link ClerkJwtAuthorizer.addRoutes}: the routes to create and protect.
+ */
+export interface ClerkJwtRouteOptions extends apigwv2.BatchHttpRouteOptions {
+  /**
+   * The route path, for example `/items` or `/items/{proxy+}`.
+   */
+  readonly path: string;
+
+  /**
+   * The HTTP methods to route, each with the authorizer.
+   *
+   * `HttpMethod.ANY` is expanded into GET, POST, PUT, PATCH, DELETE and HEAD, so that `OPTIONS` (a browser's CORS
+   * preflight, which never carries a token) is not put behind the authorizer. `HttpMethod.OPTIONS` is refused.
+   *
+   * @default [HttpMethod.ANY], i.e. GET, POST, PUT, PATCH, DELETE and HEAD
+   */
+  readonly methods?: apigwv2.HttpMethod[];
+
+  /**
+   * OAuth scopes the token must grant (in its `scope` or `scp` claim), in addition to the API's default scopes.
+   *
+   * Clerk session tokens carry no `scope` claim unless you add one under "Customize session token"; with scopes
+   * listed, tokens without them are refused with 403. At most 10.
+   *
+   * @default - the HttpApi's `defaultAuthorizationScopes`, or no scope check
+   * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
+   */
+  readonly authorizationScopes?: string[];
+}
+
+/** The methods `HttpMethod.ANY` stands for, without `OPTIONS`. */
+const ANY_BUT_OPTIONS: readonly apigwv2.HttpMethod[] = [
+  apigwv2.HttpMethod.GET,
+  apigwv2.HttpMethod.POST,
+  apigwv2.HttpMethod.PUT,
+  apigwv2.HttpMethod.PATCH,
+  apigwv2.HttpMethod.DELETE,
+  apigwv2.HttpMethod.HEAD,
+];
+
+/** API Gateway's limit on the authorization scopes of one route. */
+const MAX_ROUTE_SCOPES = 10;
+
+const DEFAULT_IDENTITY_SOURCE = '$request.header.Authorization';
+
+/** A JWT authorizer reads one header or one query-string parameter. */
+const JWT_IDENTITY_SOURCE = /^\$request\.(header|querystring)\.[^\s.]+$/;
+
+/**
+ * Protects HTTP API routes with Clerk session tokens, using API Gateway's native JWT authorizer (no Lambda).
+ *
+ * API Gateway verifies the token's RSA signature with the keys of your Clerk instance (found through
+ * `<issuer>/.well-known/openid-configuration` and cached), then checks `iss` (exactly equal to `issuer`), `aud`
+ * (one of `audience`), `exp`, `nbf` and `iat`, and the route's authorization scopes. A missing or refused token gets
+ * 401 with a `www-authenticate` header naming the reason; the integration is not called.
+ *
+ * Add routes with {@link ClerkJwtAuthorizer.addRoutes} (recommended: it keeps `OPTIONS` out of the authorizer), or
+ * pass the authorizer to `httpApi.addRoutes({ ..., authorizer })`, since it is an `IHttpRouteAuthorizer`. One
+ * instance protects any number of HttpApis: each API gets its own `AWS::ApiGatewayV2::Authorizer`, created the
+ * first time one of its routes is bound (aws-cdk's own JWT authorizer binds every API to the first API's authorizer).
+ *
+ * Where the backend finds the verified claims:
+ * - Lambda integration, payload format 2.0: `event.requestContext.authorizer.jwt.claims` (`sub` is the Clerk user
+ *   id, `sid` the session id), and `event.requestContext.authorizer.jwt.scopes`. API Gateway passes claim values as
+ *   strings; arrays and objects (Clerk's `o`, your `metadata`) are flattened into strings that are not JSON.
+ * - Parameter mapping (HTTP and private integrations): `$context.authorizer.claims.<name>`, for example
+ *   `ParameterMapping().appendHeader('x-clerk-user-id', MappingValue.contextVariable('authorizer.claims.sub'))`.
+ *
+ * What the native JWT authorizer does NOT check, and Clerk's own SDKs do:
+ * - `azp` (the origin the token was minted for, Clerk's CSRF defence): a token minted for any of your instance's
+ *   origins is accepted.
+ * - the token kind: any token of your Clerk instance with a listed `aud` is accepted, including JWT-template tokens
+ *   (no `sid`, lifetimes up to years) and tokens whose `cat` header is not the session category.
+ * - `sts: "pending"`: sessions that have not finished choosing an organization are accepted.
+ * - roles, organization roles and permissions, metadata: no claim besides `scope`/`scp` can be required.
+ * - revocation: a signed-out session's token stays valid until its `exp` (Clerk session tokens live 60 s).
+ * When you need any of these, use {@link ClerkLambdaAuthorizer}, which verifies the token itself and checks `azp`,
+ * `sid`, `sts` and claim predicates.
+ *
+ * CORS: `addRoutes` never routes `OPTIONS` through the authorizer. `HttpMethod.ANY` (the default) is expanded into
+ * GET, POST, PUT, PATCH, DELETE and HEAD, so no route of this authorizer matches a preflight:
+ * - with `corsPreflight` on the HttpApi, API Gateway answers every preflight itself (it does so only when no route
+ *   matches the `OPTIONS` request), for plain and `{proxy+}` paths alike, without calling the authorizer or the
+ *   integration;
+ * - without `corsPreflight`, a preflight matches no route (404, or the API's `$default` route if it has one); if your
+ *   backend answers CORS itself, add an unauthenticated `OPTIONS` route to it with `httpApi.addRoutes`.
+ * Adding an unauthenticated `OPTIONS` route instead of expanding `ANY` was rejected: it would take preflights away
+ * from API Gateway's CORS handling and call the integration without a token. A `$default` route protected by this
+ * authorizer still catches preflights; add an unauthenticated `OPTIONS /{proxy+}` route next to it. A route bound
+ * through `httpApi.addRoutes({ authorizer })` keeps the method it was given; when that is `ANY` or `OPTIONS` (or the
+ * route is `$default`), synthesis emits a warning, because such a route answers preflights with 401.
+ *
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html
+ * @see https://clerk.com/docs/backend-requests/manual-jwt
+ */
+export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteAuthorizer {
+  /** The `authorizationType` of the routes this authorizer protects. */
+  public readonly authorizationType: string = 'JWT';
+
+  /** The Clerk Frontend API URL that `iss` must equal. */
+  public readonly issuer: string;
+
+  /** The accepted `aud` values. */
+  public readonly audience: string[];
+
+  private readonly authorizerName: string;
+  private readonly identitySource: string[];
+  private readonly authorizers = new Map<apigwv2.IHttpApi, apigwv2.HttpAuthorizer>();
+
+  constructor(scope: Construct, id: string, props: ClerkJwtAuthorizerProps) {
+    super(scope, id);
+    validateIssuer(props.issuer);
+    if (props.audience === undefined) {
+      // Required by the type, but jsii callers in other languages can still omit it.
+      throw new Error('`audience` must list 1 to 50 values (API Gateway requires it), got: undefined');
+    }
+    validateStringList(props.audience, 'audience');
+    const identitySource = props.identitySource ?? [DEFAULT_IDENTITY_SOURCE];
+    validateIdentitySource(identitySource);
+    const authorizerName = props.authorizerName ?? id;
+    if (!Token.isUnresolved(authorizerName) && (authorizerName.length === 0 || authorizerName.trim() !== authorizerName)) {
+      throw new Error(`\`authorizerName\` must be a non-empty string without surrounding spaces, got: ${JSON.stringify(authorizerName)}`);
+    }
+    this.issuer = props.issuer;
+    this.audience = [...props.audience];
+    this.authorizerName = authorizerName;
+    this.identitySource = [...identitySource];
+  }
+
+  /**
+   * Adds routes to an HttpApi, each protected by this authorizer; `OPTIONS` is never one of them.
+   *
+   * One route per method, created in the API's scope with the ids `HttpApi.addRoutes` uses (`<METHOD><path>`), so
+   * moving a route from `httpApi.addRoutes` to this method keeps its logical id. `HttpMethod.ANY` (the default) is
+   * expanded into GET, POST, PUT, PATCH, DELETE and HEAD, so that CORS preflights reach API Gateway's CORS handling
+   * instead of the authorizer; see the class documentation.
+   *
+   * @param api the HttpApi (or an imported one) to add the routes to
+   * @param options path, methods, integration and authorization scopes of the routes
+   * @returns the routes created, in the order of their methods
+   */
+  public addRoutes(api: apigwv2.IHttpApi, options: ClerkJwtRouteOptions): apigwv2.HttpRoute[] {
+    const methods = expandMethods(options.methods ?? [apigwv2.HttpMethod.ANY]);
+    validateStringList(options.authorizationScopes, 'authorizationScopes', MAX_ROUTE_SCOPES);
+    return methods.map(
+      (method) =>
+        new apigwv2.HttpRoute(api, `${method}${options.path}`, {
+          httpApi: api,
+          routeKey: apigwv2.HttpRouteKey.with(options.path, method),
+          integration: options.integration,
+          authorizer: this,
+          authorizationScopes: options.authorizationScopes,
+        }),
+    );
+  }
+
+  /**
+   * The `AWS::ApiGatewayV2::Authorizer` of this authorizer on the given HttpApi, created on first use.
+   *
+   * It lives in the API's stack: as a child of this construct (id `Authorizer<unique id of the API>`) when both are
+   * in the same stack, otherwise as a child of the API (id `ClerkJwtAuthorizer<unique id of this construct>`), so a
+   * shared authorizer defined in one stack can protect APIs of other stacks without a cyclic reference.
+   *
+   * @param api the HttpApi
+   */
+  public authorizerFor(api: apigwv2.IHttpApi): apigwv2.IHttpAuthorizer {
+    let authorizer = this.authorizers.get(api);
+    if (authorizer === undefined) {
+      const sameStack = Stack.of(api) === Stack.of(this);
+      authorizer = new apigwv2.HttpAuthorizer(
+        sameStack ? this : api,
+        sameStack ? `Authorizer${Names.uniqueId(api)}` : `ClerkJwtAuthorizer${Names.uniqueId(this)}`,
+        {
+          httpApi: api,
+          type: apigwv2.HttpAuthorizerType.JWT,
+          authorizerName: this.authorizerName,
+          identitySource: this.identitySource,
+          jwtIssuer: this.issuer,
+          jwtAudience: this.audience,
+        },
+      );
+      this.authorizers.set(api, authorizer);
+    }
+    return authorizer;
+  }
+
+  /**
+   * Binds this authorizer to a route; called by `HttpRoute`, not by you.
+   *
+   * The route gets the authorizer of its own HttpApi. A route whose key lets `OPTIONS` through the authorizer
+   * (`ANY`, `OPTIONS` or `$default`) gets a synthesis warning.
+   */
+  public bind(options: apigwv2.HttpRouteAuthorizerBindOptions): apigwv2.HttpRouteAuthorizerConfig {
+    const authorizer = this.authorizerFor(options.route.httpApi);
+    Aspects.of(options.route).add(new PreflightWarning());
+    return { authorizerId: authorizer.authorizerId, authorizationType: this.authorizationType };
+  }
+}
+
+/** Expands `ANY` and refuses `OPTIONS` and empty lists; keeps the first occurrence of each method. */
+function expandMethods(methods: apigwv2.HttpMethod[]): apigwv2.HttpMethod[] {
+  if (methods.length === 0) {
+    throw new Error('`methods` must list at least one HTTP method, got: []');
+  }
+  if (methods.includes(apigwv2.HttpMethod.OPTIONS)) {
+    throw new Error(
+      "`methods` must not include OPTIONS: a browser's CORS preflight carries no token, so the authorizer would " +
+        `refuse it (API Gateway answers preflights itself when the HttpApi has corsPreflight), got: ${methods.join(',')}`,
+    );
+  }
+  const expanded = methods.flatMap((m) => (m === apigwv2.HttpMethod.ANY ? ANY_BUT_OPTIONS : [m]));
+  return [...new Set(expanded)];
+}
+
+function validateIdentitySource(identitySource: string[]): void {
+  if (Token.isUnresolved(identitySource)) return;
+  const entry = identitySource[0];
+  if (identitySource.length !== 1 || (!Token.isUnresolved(entry) && !JWT_IDENTITY_SOURCE.test(entry))) {
+    throw new Error(
+      '`identitySource` must be exactly one $request.header.<name> or $request.querystring.<name> selection (a JWT ' +
+        `authorizer reads the token from one place), got: ${JSON.stringify(identitySource)}`,
+    );
+  }
+}
+
+/** Warns, at synthesis, about a route whose key sends `OPTIONS` requests through the JWT authorizer. */
+class PreflightWarning implements IAspect {
+  public visit(node: IConstruct): void {
+    if (!(node instanceof apigwv2.CfnRoute) || Token.isUnresolved(node.routeKey)) return;
+    const method = node.routeKey.split(' ')[0];
+    if (node.routeKey === '$default' || method === 'ANY' || method === 'OPTIONS') {
+      Annotations.of(node).addWarningV2(
+        'cdk-clerk-authorizers:preflightBehindJwtAuthorizer',
+        `Route "${node.routeKey}" sends OPTIONS requests through the Clerk JWT authorizer, so browser CORS preflights ` +
+          '(which carry no token) get 401. List explicit methods, or add the route with ClerkJwtAuthorizer.addRoutes, ' +
+          'which expands ANY without OPTIONS; for $default, add an unauthenticated OPTIONS /{proxy+} route.',
+      );
+    }
+  }
+}
