@@ -10,12 +10,13 @@
 // (a wrong Allow/Deny/throw on any measured or warm-up call, or on a cold start) makes the run invalid (exit 1).
 // Targets are printed PASS/FAIL but never change the exit code.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { bundleCandidate } from './lib/build.mjs';
+import { CANDIDATES, configureOurs } from './lib/candidates.mjs';
 import { KINDS, makeKeys, makeTokens } from './lib/tokens.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -47,67 +48,12 @@ function die(msg, code = 2) {
   process.exit(code);
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Candidates. `expect` declares each candidate's outcome semantics, checked on every call.
-const UNAUTHORIZED = { message: 'Unauthorized' };
-const CANDIDATES = [
-  {
-    id: 'ours',
-    name: 'cdk-clerk-authorizers',
-    bundle: join(ROOT, 'assets', 'clerk-authorizer.lambda', 'index.js'),
-    expect: { resource: 'stage', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
-    semantics:
-      "shipped bundle, env from the construct; invalid → throw Error('Unauthorized') (401), role fails → Deny (403), " +
-      'Allow on the whole stage; one JSON log line per decision',
-  },
-  {
-    id: 'guide',
-    name: "Clerk guide (jsonwebtoken)",
-    src: 'guide-jsonwebtoken.mjs',
-    expect: {
-      resource: 'method',
-      contextUserId: false,
-      reject: { expired: { name: 'TokenExpiredError' }, badsig: { name: 'JsonWebTokenError', message: 'invalid signature' } },
-    },
-    semantics:
-      'invalid/expired → jsonwebtoken error escapes the handler (API Gateway 500, not 401); no iss check, no skew; ' +
-      'result via callback (Node 20 runtime semantics); context = whole metadata',
-  },
-  {
-    id: 'jose',
-    name: 'jose jwtVerify',
-    src: 'jose.mjs',
-    expect: { resource: 'method', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
-    semantics: "WebCrypto verify; iss, alg RS256, exp required, 5 s skew; invalid → Error('Unauthorized')",
-  },
-  {
-    id: 'awsjwt',
-    name: 'aws-jwt-verify',
-    src: 'aws-jwt-verify.mjs',
-    expect: { resource: 'method', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
-    semantics: "verifySync on a cached JWKS (JWK from the PEM + CLERK_KID); iss, exp, nbf, 5 s grace; invalid → Error('Unauthorized')",
-  },
-  {
-    id: 'clerk',
-    name: '@clerk/backend verifyToken',
-    src: 'clerk-backend.mjs',
-    expect: { resource: 'method', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
-    semantics: "verifyToken({ jwtKey, issuer }); exp/nbf/iat with 5 s skew; invalid → Error('Unauthorized')",
-  },
-  {
-    id: 'floor',
-    name: 'floor (node:crypto)',
-    src: 'floor.mjs',
-    expect: { resource: 'method', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
-    semantics: "pre-imported KeyObject + crypto.verify; alg, iss, exp, nbf (5 s skew), sub; invalid → Error('Unauthorized')",
-  },
-];
-let candidates = CANDIDATES;
+let candidates = CANDIDATES.map((c) => ({ ...c }));
 if (ONLY) {
   const ids = ONLY.split(',');
   const unknown = ids.filter((id) => !CANDIDATES.some((c) => c.id === id));
   if (unknown.length) die(`unknown candidate(s) ${unknown.join(', ')}; known: ${CANDIDATES.map((c) => c.id).join(', ')}`);
-  candidates = CANDIDATES.filter((c) => ids.includes(c.id));
+  candidates = candidates.filter((c) => ids.includes(c.id));
 }
 const FULL_SET = candidates.length === CANDIDATES.length;
 
@@ -146,17 +92,10 @@ if (candidates.some((c) => c.id === 'ours')) {
   const ours = candidates.find((c) => c.id === 'ours');
   if (!existsSync(ours.bundle)) die(`${relative(ROOT, ours.bundle)} is missing: run \`npx projen bundle\` first`);
   log('bench: configuring the shipped handler from a synthesized stack ...');
-  const r = spawnSync(process.execPath, [join(BENCH, 'lib', 'synth-env.cjs')], {
-    cwd: ROOT,
-    env: { ...process.env, BENCH_ISSUER: ISSUER, BENCH_PEM: keys.publicKeyPem },
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
-  const line = (r.stdout || '').trim().split('\n').pop();
   try {
-    oursConfig = JSON.parse(line);
-  } catch {
-    die(`could not configure the shipped handler: ${(r.stderr || '').slice(0, 2000)}`);
+    oursConfig = configureOurs(ISSUER, keys.publicKeyPem);
+  } catch (e) {
+    die(e.message);
   }
   if (oursConfig.source === 'none') {
     log(`bench: WARNING the shipped handler could not be configured as the construct does (${oursConfig.notes.join('; ')})`);
@@ -311,6 +250,8 @@ for (const c of candidates) {
         requirePlusFirstMs: median(cold.map((x) => x.requireMs + x.firstEventMs)),
         processMinusBareMs: median(cold.map((x) => x.wallMs - bareMs)),
         maxRssKB: median(cold.map((x) => x.maxRssKB)),
+        internalsByRequire: median(cold.map((x) => x.internalsByRequire)),
+        internalsByFirstEvent: median(cold.map((x) => x.internalsByFirstEvent)),
       }
     : null;
   c.warmRssStats = c.warmRss.length
@@ -437,9 +378,15 @@ for (const c of candidates) {
 md.push('');
 md.push('## Outcome semantics (checked on every call)');
 md.push('');
-md.push('| candidate | semantics | bundle requires |');
-md.push('|---|---|---|');
-for (const c of candidates) md.push(`| ${c.name} | ${c.semantics} | ${c.requires.join(', ') || '—'} |`);
+md.push('| candidate | semantics | bundle requires | Node internals loaded by require / first event |');
+md.push('|---|---|---|---:|');
+for (const c of candidates) {
+  const cs = c.coldStats;
+  md.push(
+    `| ${c.name} | ${c.semantics} | ${c.requires.join(', ') || '—'} | ` +
+      `${cs ? `${cs.internalsByRequire} / ${cs.internalsByFirstEvent}` : 'n/a'} |`,
+  );
+}
 if (targets.length) {
   md.push('');
   md.push('## Targets (issue 6)');
@@ -519,5 +466,3 @@ if (invalid) {
   process.exit(1);
 }
 log(`bench: results in ${relative(ROOT, join(outDir, base))}.{md,json} (${durationS.toFixed(0)} s)`);
-void tmpdir;
-void statSync;

@@ -19,9 +19,11 @@ const callback = (e, r) => {
 
 async function main() {
   const bootMs = performance.now(); // process start → here (node bootstrap + this script)
+  const loaded0 = process.moduleLoadList.length;
   const t0 = performance.now();
   const mod = require(process.argv[2]);
   const t1 = performance.now();
+  const loaded1 = process.moduleLoadList.length;
   let res;
   let err;
   let threw = false;
@@ -32,6 +34,7 @@ async function main() {
     err = e;
   }
   const t2 = performance.now();
+  const loaded2 = process.moduleLoadList.length;
   if (cbCalled) {
     threw = !!cbErr;
     err = cbErr;
@@ -43,6 +46,9 @@ async function main() {
     requireMs: t1 - t0,
     firstEventMs: t2 - t1,
     maxRssKB: process.resourceUsage().maxRSS,
+    // Node-internal modules (builtins and their internals) first loaded by the require and by the first event.
+    internalsByRequire: loaded1 - loaded0,
+    internalsByFirstEvent: loaded2 - loaded1,
     failure,
   };
   writeSync(3, `${JSON.stringify(out)}\n`);

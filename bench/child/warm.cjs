@@ -16,6 +16,7 @@ function load(file) {
   const kinds = [];
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < KINDS.length; k++) {
+      if (cfg.kinds && !cfg.kinds.includes(KINDS[k])) continue; // profiling one kind (bench/profile.mjs)
       events.push(tokenEvent(t[KINDS[k]][i][0], cfg.methodArn));
       subs.push(t[KINDS[k]][i][1]);
       kinds.push(k);
@@ -77,7 +78,7 @@ async function main() {
   const out = {
     calls: round.events.length,
     warmupCalls: warm.events.length,
-    samples: Object.fromEntries(KINDS.map((k, i) => [k, Array.from(samples[i])])),
+    samples: Object.fromEntries(KINDS.map((k, i) => [k, Array.from(samples[i].subarray(0, fill[i]))])),
     rssBeforeRequireKB,
     maxRssKB: process.resourceUsage().maxRSS,
     failureCount,

@@ -1,0 +1,82 @@
+// The benchmark's candidates (issue 6). `expect` declares each candidate's outcome semantics, checked on every call
+// (see child/outcome.cjs); `src` is bundled by lib/build.mjs, candidate 1 is the shipped bundle itself.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = dirname(BENCH);
+
+export const UNAUTHORIZED = { message: 'Unauthorized' };
+export const CANDIDATES = [
+  {
+    id: 'ours',
+    name: 'cdk-clerk-authorizers',
+    bundle: join(ROOT, 'assets', 'clerk-authorizer.lambda', 'index.js'),
+    expect: { resource: 'stage', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
+    semantics:
+      "shipped bundle, env from the construct; invalid → throw Error('Unauthorized') (401), role fails → Deny (403), " +
+      'Allow on the whole stage; one JSON log line per decision',
+  },
+  {
+    id: 'guide',
+    name: "Clerk guide (jsonwebtoken)",
+    src: 'guide-jsonwebtoken.mjs',
+    expect: {
+      resource: 'method',
+      contextUserId: false,
+      reject: { expired: { name: 'TokenExpiredError' }, badsig: { name: 'JsonWebTokenError', message: 'invalid signature' } },
+    },
+    semantics:
+      'invalid/expired → jsonwebtoken error escapes the handler (API Gateway 500, not 401); no iss check, no skew; ' +
+      'result via callback (Node 20 runtime semantics: the guide targets nodejs20.x; nodejs24.x drops callback ' +
+      'handlers); context = whole metadata',
+  },
+  {
+    id: 'jose',
+    name: 'jose jwtVerify',
+    src: 'jose.mjs',
+    expect: { resource: 'method', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
+    semantics: "WebCrypto verify; iss, alg RS256, exp required, 5 s skew; invalid → Error('Unauthorized')",
+  },
+  {
+    id: 'awsjwt',
+    name: 'aws-jwt-verify',
+    src: 'aws-jwt-verify.mjs',
+    expect: { resource: 'method', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
+    semantics: "verifySync on a cached JWKS (JWK from the PEM + CLERK_KID); iss, exp, nbf, 5 s grace; invalid → Error('Unauthorized')",
+  },
+  {
+    id: 'clerk',
+    name: '@clerk/backend verifyToken',
+    src: 'clerk-backend.mjs',
+    expect: { resource: 'method', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
+    semantics: "verifyToken({ jwtKey, issuer }); exp/nbf/iat with 5 s skew; invalid → Error('Unauthorized')",
+  },
+  {
+    id: 'floor',
+    name: 'floor (node:crypto)',
+    src: 'floor.mjs',
+    expect: { resource: 'method', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
+    semantics: "pre-imported KeyObject + crypto.verify; alg, iss, exp, nbf (5 s skew), sub; invalid → Error('Unauthorized')",
+  },
+];
+
+/**
+ * The environment the shipped handler gets: from a synthesized stack when the construct exists (lib/synth-env.cjs),
+ * else the contract's variables. Returns `{ source: 'synth'|'contract'|'none', env, fn?, notes? }`.
+ */
+export function configureOurs(issuer, publicKeyPem) {
+  const r = spawnSync(process.execPath, [join(BENCH, 'lib', 'synth-env.cjs')], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_ISSUER: issuer, BENCH_PEM: publicKeyPem },
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  const line = (r.stdout || '').trim().split('\n').pop();
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`could not configure the shipped handler: ${(r.stderr || '').slice(0, 2000)}`);
+  }
+}
