@@ -13,7 +13,8 @@ export const MAX_AUDIENCES = 50;
 
 /**
  * Validates a Clerk issuer (the Frontend API URL): an absolute https URL with a host, no credentials, no query or
- * fragment, and no trailing slash, because Clerk's `iss` claim has none and API Gateway compares it exactly.
+ * fragment, no trailing slash, and in canonical form (lowercase host, no default port), because Clerk's `iss` claim
+ * is written that way and API Gateway (like the handler) compares it exactly.
  */
 export function validateIssuer(issuer: string, prop = 'issuer'): void {
   if (Token.isUnresolved(issuer)) return;
@@ -31,7 +32,8 @@ export function validateIssuer(issuer: string, prop = 'issuer'): void {
     throw new Error(`\`${prop}\` ${rule}, got: ${issuer}`);
   }
   if (url.username !== '' || url.password !== '') {
-    throw new Error(`\`${prop}\` must not contain credentials, got: ${url.protocol}//***@${url.host}${url.pathname}`);
+    // Show where the credentials were, never what they were.
+    throw new Error(`\`${prop}\` must not contain credentials, got: ${issuer.replace(/\/\/[^/]*@/, '//***@')}`);
   }
   if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
     throw new Error(`\`${prop}\` must not have a query or fragment, got: ${issuer}`);
@@ -39,6 +41,15 @@ export function validateIssuer(issuer: string, prop = 'issuer'): void {
   if (issuer.endsWith('/')) {
     throw new Error(
       `\`${prop}\` must be an https URL without a trailing slash (Clerk's \`iss\` has none), got: ${issuer}`,
+    );
+  }
+  // `iss` is compared character for character: an upper-case host, an explicit :443 or a path that URL parsing
+  // rewrites would never match the value Clerk writes.
+  const canonical = `${url.origin}${url.pathname === '/' ? '' : url.pathname}`;
+  if (canonical !== issuer) {
+    throw new Error(
+      `\`${prop}\` must be written exactly as Clerk writes \`iss\` (lowercase host, no default port), ` +
+        `such as ${canonical}, got: ${issuer}`,
     );
   }
 }
@@ -49,7 +60,8 @@ export function validateIssuer(issuer: string, prop = 'issuer'): void {
 export function validateStringList(values: string[] | undefined, prop: string, max = MAX_AUDIENCES): void {
   if (values === undefined || Token.isUnresolved(values)) return;
   if (!Array.isArray(values) || values.length === 0 || values.length > max) {
-    throw new Error(`\`${prop}\` must list 1 to ${max} values, got: ${Array.isArray(values) ? values.length : JSON.stringify(values)}`);
+    const got = !Array.isArray(values) ? JSON.stringify(values) : values.length === 0 ? '[]' : `${values.length} values`;
+    throw new Error(`\`${prop}\` must list 1 to ${max} values, got: ${got}`);
   }
   for (const value of values) {
     if (Token.isUnresolved(value)) continue;
