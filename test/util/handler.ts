@@ -1,0 +1,227 @@
+/**
+ * Runs the handler bundle that ships (assets/clerk-authorizer.lambda/index.js, built by `npx projen bundle`) inside
+ * the test: a fresh module instance per `loadHandler(env)`, event builders for the three event kinds, and `invoke`,
+ * which captures the decision log line and says what API Gateway would answer.
+ *
+ * ```ts
+ * fixTime();                                                      // Date.now() = NOW (tokens.ts) until restored
+ * const handler = loadHandler({ CLERK_ISSUER: TEST_ISSUER, CLERK_PUBLIC_KEY_PEM: testKeys().publicKeyPem });
+ * const out = await invoke(handler, restTokenEvent(bearer(validToken())));
+ * expect(out.status).toBe(200);
+ * expect(out.logs).toEqual([{ decision: 'allow', reason: 'ok', sub: 'user_123', sid: 'sess_123', kid: 'ins_test', event: 'TOKEN' }]);
+ * ```
+ *
+ * The bundle's exact bytes are evaluated with a CommonJS wrapper in the test's own realm (not through jest's
+ * transform), so `jest.spyOn(Date, 'now')` and `jest.spyOn(console, 'log')` reach it, and nothing but the shipped
+ * code runs.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { NOW } from './tokens';
+
+/** The shipped handler bundle. */
+export const BUNDLE_PATH = path.resolve(__dirname, '..', '..', 'assets', 'clerk-authorizer.lambda', 'index.js');
+
+/** The method ARN the REST event builders use. */
+export const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/items/42';
+/** What the handler must put in the policy `Resource` for `METHOD_ARN`: the whole stage. */
+export const STAGE_RESOURCE = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/*';
+/** The route ARN the HTTP API 2.0 event builder uses. */
+export const ROUTE_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/$default/GET/items';
+
+/** The handler's signature as API Gateway calls it. */
+export type Handler = (event: unknown) => Promise<unknown>;
+
+/** One decision log line, parsed. */
+export type DecisionLog = Record<string, unknown>;
+
+/**
+ * Loads a fresh instance of the shipped bundle with exactly `env` as its `CLERK_*` environment (other `CLERK_*`
+ * variables are hidden while it loads; `undefined` values are left unset) and returns its `handler`. Throws what the
+ * bundle throws at module load (a configuration error naming the variable). The bundle reads its environment only
+ * at load time, so the environment is restored right after.
+ */
+export function loadHandler(env: Record<string, string | undefined>): Handler {
+  const source = fs.readFileSync(BUNDLE_PATH, 'utf8');
+  const saved: Record<string, string | undefined> = {};
+  for (const key of Object.keys(process.env)) {
+    if (key.startsWith('CLERK_')) {
+      saved[key] = process.env[key];
+      delete process.env[key];
+    }
+  }
+  try {
+    for (const [key, value] of Object.entries(env)) {
+      if (value !== undefined) process.env[key] = value;
+    }
+    const module = { exports: {} as Record<string, unknown> };
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const wrapper = new Function('exports', 'require', 'module', '__filename', '__dirname', source);
+    wrapper(module.exports, require, module, BUNDLE_PATH, path.dirname(BUNDLE_PATH));
+    const handler = module.exports.handler;
+    if (typeof handler !== 'function') throw new Error(`${BUNDLE_PATH} does not export a handler function`);
+    return handler as Handler;
+  } finally {
+    for (const key of Object.keys(process.env)) {
+      if (key.startsWith('CLERK_')) delete process.env[key];
+    }
+    Object.assign(process.env, saved);
+  }
+}
+
+/** `Bearer <jwt>`. */
+export function bearer(jwt: string): string {
+  return `Bearer ${jwt}`;
+}
+
+/** A REST API TOKEN authorizer event; `authorizationToken` is the raw header value (`bearer(jwt)` or anything). */
+export function restTokenEvent(authorizationToken: unknown, methodArn: unknown = METHOD_ARN): Record<string, unknown> {
+  return { type: 'TOKEN', authorizationToken, methodArn };
+}
+
+/**
+ * A REST API REQUEST authorizer event with these headers (names as the client sent them); `multiValueHeaders` is
+ * derived from `headers` unless given.
+ */
+export function restRequestEvent(
+  headers: Record<string, string> | null,
+  options: { methodArn?: unknown; multiValueHeaders?: Record<string, string[]> | null } = {},
+): Record<string, unknown> {
+  const multiValueHeaders =
+    options.multiValueHeaders !== undefined
+      ? options.multiValueHeaders
+      : headers === null
+        ? null
+        : Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]));
+  return {
+    type: 'REQUEST',
+    methodArn: options.methodArn ?? METHOD_ARN,
+    resource: '/items/{id}',
+    path: '/items/42',
+    httpMethod: 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: null,
+    pathParameters: { id: '42' },
+    stageVariables: null,
+    requestContext: { stage: 'prod', httpMethod: 'GET', path: '/prod/items/42' },
+  };
+}
+
+/**
+ * An HTTP API payload 2.0 authorizer event. API Gateway lower-cases header names and joins repeated headers with
+ * commas; cookies arrive in `cookies` (`name=value` strings) and not in the headers.
+ */
+export function httpEvent(headers: Record<string, string>, cookies?: string[]): Record<string, unknown> {
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const event: Record<string, unknown> = {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: ROUTE_ARN,
+    identitySource: lower.authorization !== undefined ? [lower.authorization] : [],
+    routeKey: 'GET /items',
+    rawPath: '/items',
+    rawQueryString: '',
+    headers: lower,
+    requestContext: { http: { method: 'GET', path: '/items' }, routeKey: 'GET /items', stage: '$default' },
+  };
+  if (cookies !== undefined) event.cookies = cookies;
+  return event;
+}
+
+/** What one invocation did: its result or error, the decision log lines, and API Gateway's resulting status. */
+export interface Invocation {
+  readonly result?: unknown;
+  readonly error?: unknown;
+  readonly logs: DecisionLog[];
+  /**
+   * What API Gateway answers: 200 (Allow / isAuthorized true), 403 (Deny / isAuthorized false), 401 (exactly
+   * `Error('Unauthorized')` on REST), 500 (anything else: a defect).
+   */
+  readonly status: 200 | 401 | 403 | 500;
+}
+
+/**
+ * Invokes the handler with `event`, capturing `console.log` lines (parsed as JSON; a line that is not JSON fails
+ * the test), and classifies the answer as API Gateway would for that event kind.
+ */
+export async function invoke(handler: Handler, event: unknown): Promise<Invocation> {
+  const lines: string[] = [];
+  const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    lines.push(args.map(String).join(' '));
+  });
+  let result: unknown;
+  let error: unknown;
+  let threw = false;
+  try {
+    result = await handler(event);
+  } catch (e) {
+    error = e;
+    threw = true;
+  } finally {
+    spy.mockRestore();
+  }
+  const logs = lines.map((line) => JSON.parse(line) as DecisionLog);
+  const http2 = isObject(event) && event.version === '2.0';
+  const status = threw ? restErrorStatus(error, http2) : http2 ? http2Status(result) : restStatus(result);
+  return threw ? { error, logs, status } : { result, logs, status };
+}
+
+function restErrorStatus(error: unknown, http2: boolean): 401 | 500 {
+  // API Gateway answers 401 only for an error whose message is exactly 'Unauthorized', and only on REST (and payload
+  // 1.0); an HTTP API 2.0 authorizer that throws is a 500.
+  if (http2) return 500;
+  return error instanceof Error && error.message === 'Unauthorized' ? 401 : 500;
+}
+
+function restStatus(result: unknown): 200 | 403 | 500 {
+  if (!isObject(result) || typeof result.principalId !== 'string' || !isObject(result.policyDocument)) return 500;
+  const doc = result.policyDocument;
+  if (doc.Version !== '2012-10-17' || !Array.isArray(doc.Statement) || doc.Statement.length !== 1) return 500;
+  const statement = doc.Statement[0];
+  if (!isObject(statement) || statement.Action !== 'execute-api:Invoke' || typeof statement.Resource !== 'string') return 500;
+  if (result.context !== undefined && !isFlatContext(result.context)) return 500;
+  if (statement.Effect === 'Allow') return 200;
+  if (statement.Effect === 'Deny') return 403;
+  return 500;
+}
+
+function http2Status(result: unknown): 200 | 403 | 500 {
+  if (!isObject(result) || typeof result.isAuthorized !== 'boolean') return 500;
+  if (result.context !== undefined && !isObject(result.context)) return 500;
+  return result.isAuthorized ? 200 : 403;
+}
+
+/** REST context: values only strings, numbers, booleans (an object or array makes the whole answer a 500). */
+function isFlatContext(context: unknown): boolean {
+  return isObject(context) && Object.values(context).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
+}
+
+function isObject(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A clock the tests move: `Date.now()` (which the bundle reads) returns `seconds * 1000` until `restore()`. */
+export interface TestClock {
+  /** Sets the current time, in seconds since the epoch. */
+  set(seconds: number): void;
+  /** Moves the clock forward by `ms` milliseconds. */
+  advance(ms: number): void;
+  /** Puts the real `Date.now` back (also done by `jest.restoreAllMocks()`). */
+  restore(): void;
+}
+
+/** Fixes `Date.now()` at `seconds` (default `NOW` from tokens.ts), for the handler and for jose's JWKS cache. */
+export function fixTime(seconds = NOW): TestClock {
+  let current = seconds * 1000;
+  const spy = jest.spyOn(Date, 'now').mockImplementation(() => current);
+  return {
+    set: (s) => {
+      current = s * 1000;
+    },
+    advance: (ms) => {
+      current += ms;
+    },
+    restore: () => spy.mockRestore(),
+  };
+}
