@@ -1,0 +1,652 @@
+import { Annotations, Aspects, Duration, IAspect, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, IConstruct } from 'constructs';
+import { ClaimPredicate } from './claim-predicate';
+import { ClerkAuthorizerFunction } from './clerk-authorizer-function';
+import { parsePredicate } from './private/predicate';
+import {
+  validateDurationSeconds,
+  validateIssuer,
+  validateJwksUri,
+  validatePublicKeyPem,
+  validateStringList,
+} from './private/validation';
+
+/**
+ * Properties for a {@link ClerkLambdaAuthorizer}.
+ */
+export interface ClerkLambdaAuthorizerProps {
+  /**
+   * The Clerk Frontend API URL: a token's `iss` claim must equal it exactly.
+   *
+   * Production instances use `https://clerk.<your-domain>`, development instances
+   * `https://<slug>.clerk.accounts.dev`. No trailing slash: Clerk's `iss` has none.
+   *
+   * @see https://clerk.com/docs/backend-requests/resources/session-tokens
+   */
+  readonly issuer: string;
+
+  /**
+   * The instance's public key in PEM form ("PEM Public Key" on the Clerk dashboard's API keys page).
+   *
+   * With a key the handler verifies tokens without any network access. The key is parsed at synth time: it must be an
+   * RSA public key of at least 2048 bits (SPKI `-----BEGIN PUBLIC KEY-----`, or PKCS#1, converted); a private key, a
+   * certificate, an EC key or a mangled PEM (literal `\n`, newlines turned into spaces, header removed) is refused.
+   * The function receives it in canonical SPKI form. Mutually exclusive with `jwksUri`. Clerk instance keys rarely
+   * rotate, but a rotation means a redeploy with the new key.
+   *
+   * @default - JWKS mode: keys are fetched from `jwksUri` and cached by the function
+   */
+  readonly publicKeyPem?: string;
+
+  /**
+   * Where the function fetches the instance's signing keys (JWKS mode).
+   *
+   * Must be https; plain http is accepted only for a loopback host (127.0.0.1, localhost, ::1), i.e. for tests.
+   * Mutually exclusive with `publicKeyPem`. An unreachable JWKS fails closed (401), never open.
+   *
+   * @default - `${issuer}/.well-known/jwks.json` (unless `publicKeyPem` is set)
+   */
+  readonly jwksUri?: string;
+
+  /**
+   * Audiences a token's `aud` claim must intersect (1 to 50 entries).
+   *
+   * Clerk session tokens carry no `aud` unless you add one under "Customize session token"; leave this unset then.
+   *
+   * @default - no `aud` check
+   */
+  readonly audience?: string[];
+
+  /**
+   * Origins a token's `azp` claim must be one of (1 to 50 entries), e.g. `['https://app.example.com']`.
+   *
+   * This is Clerk's defence against tokens minted for another origin; Clerk recommends setting it. Tokens without
+   * `azp` (minted by the Backend API) are refused when it is set.
+   *
+   * @default - no `azp` check: a session token minted for any origin of the instance is accepted
+   * @see https://clerk.com/docs/backend-requests/manual-jwt
+   */
+  readonly authorizedParties?: string[];
+
+  /**
+   * A condition on the verified claims that every allowed token must satisfy (roles, organization permissions, ...).
+   *
+   * A token that verifies but fails the predicate gets 403 on a REST API (`Deny` policy) and 403 on an HTTP API.
+   *
+   * @default - any verified, active session token is allowed
+   */
+  readonly predicate?: ClaimPredicate;
+
+  /**
+   * Tolerance applied to `exp`, `nbf` and `iat` for clock differences; 0 to 5 minutes, whole seconds.
+   *
+   * @default Duration.seconds(5) - Clerk's own default skew
+   */
+  readonly clockSkew?: Duration;
+
+  /**
+   * How long API Gateway caches an authorizer answer per token; 0 to 1 hour, whole seconds, 0 disables caching.
+   *
+   * The cache key is the token (the `Authorization` header), and the answer covers the whole API: a REST policy
+   * names the whole stage and an HTTP API simple response applies to every route using this authorizer, so a cached
+   * answer never denies a second route. The trade-off: a cached `Allow` outlives the token by up to this TTL (a token
+   * first used just before it expires stays accepted for up to the TTL after `exp`), and a signed-out session keeps
+   * access until then. Clerk session tokens live 60 s; the default keeps that extra window at half a token lifetime
+   * while sparing the function all but about two invocations per token and API. Set `Duration.seconds(0)` to verify
+   * every request. With `sessionCookie`, caching must stay off.
+   *
+   * @default Duration.seconds(30) - or Duration.seconds(0) when `sessionCookie` is true
+   * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/configure-api-gateway-lambda-authorization.html
+   */
+  readonly resultsCacheTtl?: Duration;
+
+  /**
+   * Accept session tokens whose session is pending (`sts: "pending"`, e.g. an organization must still be chosen).
+   *
+   * @default false - pending sessions are refused (401), as Clerk's SDKs treat them as signed out
+   */
+  readonly allowPendingSessions?: boolean;
+
+  /**
+   * Also read Clerk's `__session` cookie when a request has no `Authorization` header.
+   *
+   * For APIs served from the app's own origin (the cookie is scoped to the app domain, so an `api.` subdomain never
+   * receives it). REST APIs then use a REQUEST authorizer (headers) instead of a TOKEN authorizer, and API Gateway's
+   * request checks change: there is no identity source and no validation regex, so every request invokes the
+   * function, and caching is disabled (`resultsCacheTtl` must be 0): with the cookie as cache key, a cached answer
+   * for a request whose `Authorization` header decided could be replayed for another request with the same cookies.
+   * Cookie-authenticated requests are exposed to CSRF like any cookie session: set `authorizedParties`, and keep
+   * state-changing routes behind non-simple requests (JSON bodies) or your own CSRF check.
+   *
+   * @default false - only the `Authorization` header is read
+   */
+  readonly sessionCookie?: boolean;
+
+  /**
+   * Memory of the function in MB (128 to 10240); Lambda allots CPU in proportion.
+   *
+   * @default 256 - twice the CPU share of 128 MB for the CPU-bound parts (module load, key import, RSA verify); the
+   * handler needs far less memory than that
+   */
+  readonly memorySize?: number;
+
+  /**
+   * The instruction set of the function.
+   *
+   * @default lambda.Architecture.ARM_64 - the handler is plain JavaScript, and arm64 costs less per GB-second
+   */
+  readonly architecture?: lambda.Architecture;
+
+  /**
+   * Retention of the log group this construct creates for the function (one JSON line per decision).
+   *
+   * Cannot be combined with `logGroup`.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * A log group for the function, instead of the one this construct creates.
+   *
+   * @default - a log group created by this construct, retention `logRetention`, removal policy RETAIN (the CDK
+   * default: authorization logs are audit data and survive the stack)
+   */
+  readonly logGroup?: logs.ILogGroup;
+
+  /**
+   * The name of the API Gateway authorizers (one per API).
+   *
+   * @default - a name derived from this construct's path, unique in the app
+   */
+  readonly authorizerName?: string;
+}
+
+/**
+ * Options of {@link ClerkLambdaAuthorizer.addRoutes}: the routes to create and protect.
+ */
+export interface ClerkLambdaRouteOptions extends apigwv2.BatchHttpRouteOptions {
+  /**
+   * The route path, for example `/items` or `/items/{proxy+}`.
+   */
+  readonly path: string;
+
+  /**
+   * The HTTP methods to route, each with the authorizer.
+   *
+   * `HttpMethod.ANY` is expanded into GET, POST, PUT, PATCH, DELETE and HEAD, so that `OPTIONS` (a browser's CORS
+   * preflight, which never carries a token) is not put behind the authorizer. `HttpMethod.OPTIONS` is refused.
+   *
+   * @default [HttpMethod.ANY], i.e. GET, POST, PUT, PATCH, DELETE and HEAD
+   */
+  readonly methods?: apigwv2.HttpMethod[];
+}
+
+/** Every method an `ANY` route stands for, minus OPTIONS (CORS preflight must never reach an authorizer). */
+const ANY_WITHOUT_OPTIONS: apigwv2.HttpMethod[] = [
+  apigwv2.HttpMethod.GET,
+  apigwv2.HttpMethod.POST,
+  apigwv2.HttpMethod.PUT,
+  apigwv2.HttpMethod.PATCH,
+  apigwv2.HttpMethod.DELETE,
+  apigwv2.HttpMethod.HEAD,
+];
+
+/** Lambda's limit on the total size of a function's environment variables (keys and values). */
+const MAX_ENVIRONMENT_BYTES = 4096;
+
+/** The gateway responses an authorizer can cause; they carry CORS headers when the REST API has CORS configured. */
+const AUTHORIZER_RESPONSE_TYPES: ReadonlyArray<readonly [string, apigw.ResponseType]> = [
+  ['Unauthorized', apigw.ResponseType.UNAUTHORIZED],
+  ['AccessDenied', apigw.ResponseType.ACCESS_DENIED],
+  ['AuthorizerFailure', apigw.ResponseType.AUTHORIZER_FAILURE],
+  ['AuthorizerConfigurationError', apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR],
+];
+
+/**
+ * CORS origins seen per REST API, shared by every ClerkLambdaAuthorizer on that API (the gateway responses are
+ * per API, not per authorizer).
+ */
+interface RestCorsState {
+  readonly origins: Set<string>;
+  credentials: boolean;
+}
+const REST_CORS = new WeakMap<apigw.IRestApi, RestCorsState>();
+
+/**
+ * A Lambda authorizer that verifies Clerk session tokens for API Gateway REST and HTTP APIs.
+ *
+ * One construct creates one function (the prebundled handler: nothing is bundled at synth) and, per API it protects,
+ * one API Gateway authorizer and one invoke permission scoped to that API's authorizers. Attach it with `addMethod`
+ * (REST) or `addRoutes` (HTTP), or pass it as the `authorizer` of an HTTP route.
+ *
+ * Answers: no, malformed, expired or forged token → 401 on REST (403 on HTTP APIs, whose simple responses have no
+ * 401); a valid token that fails `predicate` → 403; otherwise the request proceeds with the claims in the authorizer
+ * context (`userId`, `sessionId`, `orgId`, `orgRole`, `orgPermissions`, `claims`).
+ *
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html
+ */
+export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRouteAuthorizer {
+  /**
+   * The validation regex of the REST TOKEN authorizer.
+   *
+   * `Bearer <jwt>` (scheme in any case, one space) or a bare `<jwt>`, where a JWT is three base64url segments. API
+   * Gateway answers 401 to any other `Authorization` header without invoking the function. It is no stricter than
+   * the handler's own parsing, so it never refuses a token the handler would accept.
+   */
+  public static readonly TOKEN_VALIDATION_REGEX =
+    '^(?:[Bb][Ee][Aa][Rr][Ee][Rr] )?[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$';
+
+  /** The function that verifies tokens. */
+  public readonly function: lambda.IFunction;
+
+  /** The log group the function writes its decisions to. */
+  public readonly logGroup: logs.ILogGroup;
+
+  private readonly sessionCookie: boolean;
+  private readonly cacheTtlSeconds: number;
+  private readonly authorizerName: string;
+  private readonly restAuthorizers = new Map<apigw.IRestApi, apigw.IAuthorizer>();
+  private readonly httpAuthorizers = new Map<apigwv2.IHttpApi, apigwv2.IHttpAuthorizer>();
+
+  constructor(scope: Construct, id: string, props: ClerkLambdaAuthorizerProps) {
+    super(scope, id);
+
+    validateIssuer(props.issuer);
+    if (props.publicKeyPem !== undefined && props.jwksUri !== undefined) {
+      throw new Error(
+        `\`jwksUri\` must not be set together with \`publicKeyPem\` (a PEM key means no key fetching: choose one), got: ${props.jwksUri}`,
+      );
+    }
+    const publicKeyPem = props.publicKeyPem === undefined ? undefined : validatePublicKeyPem(props.publicKeyPem);
+    if (props.jwksUri !== undefined) validateJwksUri(props.jwksUri);
+    validateStringList(props.audience, 'audience');
+    validateStringList(props.authorizedParties, 'authorizedParties');
+    const clockSkew = validateDurationSeconds(
+      props.clockSkew ?? Duration.seconds(5), 'clockSkew', Duration.seconds(0), Duration.minutes(5));
+    this.sessionCookie = props.sessionCookie ?? false;
+    const ttl = validateDurationSeconds(props.resultsCacheTtl, 'resultsCacheTtl', Duration.seconds(0), Duration.hours(1));
+    if (this.sessionCookie && ttl !== undefined && ttl !== 0) {
+      throw new Error(
+        '`resultsCacheTtl` must be 0 when `sessionCookie` is true (the cache key cannot cover both the cookie and the ' +
+          `Authorization header, so a cached answer could be replayed for another caller), got: ${props.resultsCacheTtl!.toHumanString()}`,
+      );
+    }
+    this.cacheTtlSeconds = ttl ?? (this.sessionCookie ? 0 : 30);
+    const memorySize = props.memorySize ?? 256;
+    if (!Token.isUnresolved(memorySize) && (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)) {
+      throw new Error(`\`memorySize\` must be a whole number of MB from 128 to 10240, got: ${memorySize}`);
+    }
+    if (props.logGroup !== undefined && props.logRetention !== undefined) {
+      throw new Error(
+        `\`logRetention\` must not be set together with \`logGroup\` (set the retention on your log group), got: ${props.logRetention} days`,
+      );
+    }
+    this.authorizerName = props.authorizerName ?? Names.uniqueResourceName(this, { maxLength: 128 });
+
+    // Every variable the handler reads is written, defaults included, so the template documents the configuration;
+    // the optional checks (aud, azp, predicate) have no "off" value and are written only when configured. The JWKS
+    // tuning variables are not configurable here and keep the handler's defaults.
+    const stack = Stack.of(this);
+    const environment: Record<string, string> = { CLERK_ISSUER: props.issuer };
+    if (publicKeyPem !== undefined) {
+      environment.CLERK_PUBLIC_KEY_PEM = publicKeyPem;
+    } else {
+      environment.CLERK_JWKS_URI = props.jwksUri ?? `${props.issuer}/.well-known/jwks.json`;
+    }
+    if (props.audience !== undefined) environment.CLERK_AUDIENCE = stack.toJsonString(props.audience);
+    if (props.authorizedParties !== undefined) {
+      environment.CLERK_AUTHORIZED_PARTIES = stack.toJsonString(props.authorizedParties);
+    }
+    if (props.predicate !== undefined) environment.CLERK_PREDICATE = renderPredicate(props.predicate);
+    environment.CLERK_CLOCK_SKEW_SECONDS = String(clockSkew);
+    environment.CLERK_ALLOW_PENDING_SESSIONS = String(props.allowPendingSessions ?? false);
+    environment.CLERK_SESSION_COOKIE = String(this.sessionCookie);
+    checkEnvironmentSize(environment);
+
+    this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    // A role of our own instead of the AWSLambdaBasicExecutionRole managed policy: the function may write to its log
+    // group and nothing else.
+    const role = new iam.Role(this, 'ServiceRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Clerk authorizer function: writes its own log group, nothing else',
+    });
+    this.logGroup.grantWrite(role);
+
+    const fn = new ClerkAuthorizerFunction(this, 'Function', {
+      description: 'Verifies Clerk session tokens for API Gateway (cdk-clerk-authorizers)',
+      architecture: props.architecture ?? lambda.Architecture.ARM_64,
+      memorySize,
+      // The handler answers well within this: a cold start plus one JWKS fetch, whose own timeout is 1.5 s. API
+      // Gateway waits at most 10 s for an authorizer.
+      timeout: Duration.seconds(5),
+      environment,
+      logGroup: this.logGroup,
+      role,
+    });
+    this.function = fn;
+  }
+
+  /**
+   * Adds a method to a REST API resource, protected by this authorizer.
+   *
+   * Equivalent to `resource.addMethod(httpMethod, integration, options)` with this construct's authorizer for that
+   * API (a TOKEN authorizer, or a REQUEST authorizer with `sessionCookie`). `OPTIONS` is refused: CORS preflight
+   * requests carry no credentials, so an authorized `OPTIONS` method would fail every preflight; configure CORS with
+   * `defaultCorsPreflightOptions` instead, which also makes an `ANY` method leave `OPTIONS` to the preflight method.
+   * When the resource has CORS configured (`defaultCorsPreflightOptions`), the API's 401, 403 and authorizer-error
+   * gateway responses get the CORS headers, so browsers can read them.
+   *
+   * @param resource the resource to add the method to
+   * @param httpMethod the HTTP method, e.g. `GET` or `ANY`
+   * @param integration the integration (default: the resource's default integration)
+   * @param options method options; `authorizer` and `authorizationType` are set by this construct
+   */
+  public addMethod(
+    resource: apigw.IResource,
+    httpMethod: string,
+    integration?: apigw.Integration,
+    options?: apigw.MethodOptions,
+  ): apigw.Method {
+    if (httpMethod.toUpperCase() === 'OPTIONS') {
+      throw new Error(
+        '`httpMethod` must not be OPTIONS (browsers send CORS preflight requests without credentials, so an authorized ' +
+          'OPTIONS method fails every preflight: use defaultCorsPreflightOptions or resource.addCorsPreflight), got: ' +
+          httpMethod,
+      );
+    }
+    if (options?.authorizer !== undefined) {
+      throw new Error(
+        `\`options.authorizer\` must not be set (addMethod attaches this construct's authorizer), got: ${options.authorizer.authorizerId}`,
+      );
+    }
+    if (options?.authorizationType !== undefined && options.authorizationType !== apigw.AuthorizationType.CUSTOM) {
+      throw new Error(
+        `\`options.authorizationType\` must be CUSTOM or unset (addMethod attaches a Lambda authorizer), got: ${options.authorizationType}`,
+      );
+    }
+    const authorizer = this.authorizerForRestApi(resource.api);
+    const method = resource.addMethod(httpMethod, integration, {
+      ...options,
+      authorizationType: apigw.AuthorizationType.CUSTOM,
+      authorizer,
+    });
+    if (resource.defaultCorsPreflightOptions !== undefined) {
+      addCorsGatewayResponses(resource.api, resource.defaultCorsPreflightOptions);
+    }
+    return method;
+  }
+
+  /**
+   * Adds routes to an HTTP API, each protected by this authorizer (payload 2.0, simple responses).
+   *
+   * One route per method, created in the API's scope with the ids `HttpApi.addRoutes` uses (`<METHOD><path>`).
+   * `HttpMethod.ANY` (the default) is expanded into GET, POST, PUT, PATCH, DELETE and HEAD, so that browser CORS
+   * preflights reach API Gateway's CORS handling (`corsPreflight` on the HttpApi answers them when no route matches
+   * `OPTIONS`) instead of the authorizer; `OPTIONS` is refused.
+   *
+   * @param api the HttpApi (or an imported one) to add the routes to
+   * @param options path, methods and integration of the routes
+   * @returns the routes created, in the order of their methods
+   */
+  public addRoutes(api: apigwv2.IHttpApi, options: ClerkLambdaRouteOptions): apigwv2.HttpRoute[] {
+    const requested = options.methods ?? [apigwv2.HttpMethod.ANY];
+    if (requested.length === 0) {
+      throw new Error('`methods` must list at least one HTTP method, got: []');
+    }
+    if (requested.includes(apigwv2.HttpMethod.OPTIONS)) {
+      throw new Error(
+        "`methods` must not include OPTIONS: a browser's CORS preflight carries no token, so the authorizer would " +
+          `refuse it (API Gateway answers preflights itself when the HttpApi has corsPreflight), got: ${requested.join(',')}`,
+      );
+    }
+    const methods = [...new Set(requested.flatMap((m) => (m === apigwv2.HttpMethod.ANY ? ANY_WITHOUT_OPTIONS : [m])))];
+    return methods.map(
+      (method) =>
+        new apigwv2.HttpRoute(api, `${method}${options.path}`, {
+          httpApi: api,
+          routeKey: apigwv2.HttpRouteKey.with(options.path, method),
+          integration: options.integration,
+          authorizer: this,
+        }),
+    );
+  }
+
+  /**
+   * Binds this authorizer to an HTTP API route (`IHttpRouteAuthorizer`).
+   *
+   * Lets the construct be used as the `authorizer` of `httpApi.addRoutes(...)` or as an HTTP API's
+   * `defaultAuthorizer`. Prefer {@link addRoutes}: routed this way, an `ANY` route also puts browser CORS preflight
+   * (`OPTIONS`) requests behind the authorizer, so a route whose key lets `OPTIONS` through (`ANY`, `OPTIONS` or
+   * `$default`) gets a synthesis warning.
+   */
+  public bind(options: apigwv2.HttpRouteAuthorizerBindOptions): apigwv2.HttpRouteAuthorizerConfig {
+    Aspects.of(options.route).add(new PreflightWarning());
+    return {
+      authorizerId: this.authorizerForHttpApi(options.route.httpApi).authorizerId,
+      authorizationType: 'CUSTOM',
+    };
+  }
+
+  /**
+   * The API Gateway authorizer this construct uses on a REST API, created on first use.
+   *
+   * For methods added without {@link addMethod}: `resource.addMethod('GET', integration, { authorizer })` (no
+   * OPTIONS check and no CORS gateway responses then).
+   *
+   * @param api the REST API
+   */
+  public authorizerForRestApi(api: apigw.IRestApi): apigw.IAuthorizer {
+    const existing = this.restAuthorizers.get(api);
+    if (existing !== undefined) return existing;
+    const scope = this.perApiScope(api, 'Rest');
+    const cfn = new apigw.CfnAuthorizer(scope, 'Authorizer', {
+      restApiId: api.restApiId,
+      name: this.authorizerName,
+      authorizerUri: this.invocationUri(),
+      authorizerResultTtlInSeconds: this.cacheTtlSeconds,
+      ...(this.sessionCookie
+        ? { type: 'REQUEST' }
+        : {
+          type: 'TOKEN',
+          identitySource: apigw.IdentitySource.header('Authorization'),
+          identityValidationExpression: ClerkLambdaAuthorizer.TOKEN_VALIDATION_REGEX,
+        }),
+    });
+    this.allowInvoke(scope, api.restApiId, cfn.ref);
+    // Like aws-cdk's own authorizers: a changed authorizer must reach the stage through a new deployment.
+    const deployment = api.latestDeployment;
+    if (deployment !== undefined) {
+      deployment.node.addDependency(cfn);
+      deployment.addToLogicalId({
+        clerkAuthorizer: {
+          name: cfn.name,
+          type: cfn.type,
+          ttl: cfn.authorizerResultTtlInSeconds,
+          identitySource: cfn.identitySource,
+          identityValidationExpression: cfn.identityValidationExpression,
+          functionArn: this.function.functionArn,
+        },
+      });
+    }
+    const authorizer: apigw.IAuthorizer = {
+      authorizerId: cfn.ref,
+      authorizationType: apigw.AuthorizationType.CUSTOM,
+    };
+    this.restAuthorizers.set(api, authorizer);
+    return authorizer;
+  }
+
+  /**
+   * The API Gateway authorizer this construct uses on an HTTP API, created on first use.
+   *
+   * @param api the HTTP API
+   */
+  public authorizerForHttpApi(api: apigwv2.IHttpApi): apigwv2.IHttpAuthorizer {
+    const existing = this.httpAuthorizers.get(api);
+    if (existing !== undefined) return existing;
+    const scope = this.perApiScope(api, 'Http');
+    const authorizer = new apigwv2.HttpAuthorizer(scope, 'Authorizer', {
+      httpApi: api,
+      authorizerName: this.authorizerName,
+      type: apigwv2.HttpAuthorizerType.LAMBDA,
+      authorizerUri: this.invocationUri(),
+      payloadFormatVersion: apigwv2.AuthorizerPayloadVersion.VERSION_2_0,
+      enableSimpleResponses: true,
+      // With the cookie as a source there is no single identity source (and no caching): the handler reads both.
+      identitySource: this.sessionCookie ? [] : ['$request.header.Authorization'],
+      resultsCacheTtl: Duration.seconds(this.cacheTtlSeconds),
+    });
+    this.allowInvoke(scope, api.apiId, authorizer.authorizerId);
+    this.httpAuthorizers.set(api, authorizer);
+    return authorizer;
+  }
+
+  /**
+   * Where the authorizer and the invoke permission of one API live: in the API's stack, so one construct can protect
+   * APIs of other stacks without a cyclic reference. Under this construct (`Rest<unique id of the API>`) when both
+   * share a stack, else under the API (`ClerkLambdaAuthorizer<unique id of this construct>`).
+   */
+  private perApiScope(api: IConstruct, kind: 'Rest' | 'Http'): Construct {
+    return Stack.of(api) === Stack.of(this)
+      ? new Construct(this, `${kind}${Names.uniqueId(api)}`)
+      : new Construct(api, `ClerkLambdaAuthorizer${Names.uniqueId(this)}`);
+  }
+
+  /** The URI through which API Gateway invokes the function. */
+  private invocationUri(): string {
+    const stack = Stack.of(this);
+    return `arn:${stack.partition}:apigateway:${stack.region}:lambda:path/2015-03-31/functions/${this.function.functionArn}/invocations`;
+  }
+
+  /** Lets API Gateway invoke the function for this one authorizer of this one API, nothing else. */
+  private allowInvoke(scope: Construct, apiId: string, authorizerId: string): void {
+    this.function.addPermission('InvokePermission', {
+      scope,
+      principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      action: 'lambda:InvokeFunction',
+      sourceArn: Stack.of(this).formatArn({ service: 'execute-api', resource: apiId, resourceName: `authorizers/${authorizerId}` }),
+    });
+  }
+}
+
+/**
+ * The predicate's wire format, validated as the handler will validate it at cold start (the factories already
+ * validate; this catches a hand-made subclass from another language), so a bad predicate fails the synth, not the
+ * function.
+ */
+function renderPredicate(predicate: ClaimPredicate): string {
+  const wire = predicate.toJson();
+  try {
+    parsePredicate(wire);
+  } catch (e) {
+    const problem = (e as Error).message;
+    const prefix = typeof wire === 'string' && wire.length > 60 ? `${wire.slice(0, 60)}...` : wire;
+    throw new Error(`\`predicate\` ${problem}${problem.includes(', got: ') ? '' : `, got: ${prefix}`}`);
+  }
+  return wire;
+}
+
+/** Fails when the rendered environment would exceed Lambda's 4 KB limit (only a huge predicate can do that). */
+function checkEnvironmentSize(environment: Record<string, string>): void {
+  if (Object.values(environment).some((value) => Token.isUnresolved(value))) return;
+  const bytes = Object.entries(environment).reduce(
+    (sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+  if (bytes > MAX_ENVIRONMENT_BYTES) {
+    throw new Error(
+      `\`predicate\` must fit the function's environment (Lambda allows ${MAX_ENVIRONMENT_BYTES} bytes in all; simplify the predicate), got: ${bytes} bytes in all`,
+    );
+  }
+}
+
+/**
+ * Gives the REST API's authorizer-caused gateway responses the API's CORS headers (once per API, whichever
+ * ClerkLambdaAuthorizer asks first; origins of every CORS-enabled resource are merged). Without them a browser cannot
+ * read a 401 or 403 and reports a CORS error instead.
+ */
+function addCorsGatewayResponses(api: apigw.IRestApi, cors: apigw.CorsOptions): void {
+  let state = REST_CORS.get(api);
+  if (state === undefined) {
+    state = { origins: new Set(), credentials: false };
+    REST_CORS.set(api, state);
+    const current = state;
+    for (const [name, type] of AUTHORIZER_RESPONSE_TYPES) {
+      const id = `ClerkCors${name}`;
+      // The user's own gateway response of the same type wins; two of one type would fail the deployment.
+      if (api.node.tryFindChild(id) !== undefined || hasGatewayResponse(api, type.responseType)) continue;
+      const response = new apigw.CfnGatewayResponse(api, id, {
+        restApiId: api.restApiId,
+        responseType: type.responseType,
+        responseParameters: Lazy.any({ produce: () => corsHeaders(current) }),
+      });
+      // One added later would fail the deployment (two responses of one type): say so at synth instead.
+      response.node.addValidation({
+        validate: () => Stack.of(api).node.findAll()
+          .filter((c) => c !== response && c instanceof apigw.CfnGatewayResponse)
+          .filter((c) => (c as apigw.CfnGatewayResponse).responseType === type.responseType)
+          .filter((c) => (c as apigw.CfnGatewayResponse).restApiId === api.restApiId)
+          .map((c) => `${c.node.path} is a second ${type.responseType} gateway response of the REST API ` +
+            `${api.node.path}, which already has ${response.node.path} (the CORS headers ClerkLambdaAuthorizer adds ` +
+            'for browsers): add your own gateway responses before the first addMethod and they are left alone'),
+      });
+      const deployment = api.latestDeployment;
+      if (deployment !== undefined) {
+        deployment.node.addDependency(response);
+        deployment.addToLogicalId({ clerkCorsGatewayResponse: type.responseType, headers: Lazy.any({ produce: () => corsHeaders(current) }) });
+      }
+    }
+  }
+  for (const origin of cors.allowOrigins) state.origins.add(origin);
+  state.credentials = state.credentials || cors.allowCredentials === true;
+}
+
+function hasGatewayResponse(api: IConstruct, responseType: string): boolean {
+  return api.node.findAll().some((c) => c instanceof apigw.CfnGatewayResponse && c.responseType === responseType);
+}
+
+/**
+ * The gateway response headers for the merged CORS options: one origin (or `*`) is sent as is; with several, the
+ * request's `Origin` is echoed (a gateway response cannot pick from a list), with `Vary: Origin` and without
+ * `Access-Control-Allow-Credentials`. The bodies are API Gateway's fixed `{"message": ...}`, so echoing exposes
+ * nothing but the status of a request made without credentials.
+ */
+function corsHeaders(state: RestCorsState): Record<string, string> {
+  const origins = [...state.origins];
+  const headers: Record<string, string> = {};
+  if (origins.includes('*')) {
+    headers['gatewayresponse.header.Access-Control-Allow-Origin'] = "'*'";
+  } else {
+    headers['gatewayresponse.header.Access-Control-Allow-Origin'] =
+      origins.length === 1 ? `'${origins[0]}'` : 'method.request.header.Origin';
+    headers['gatewayresponse.header.Vary'] = "'Origin'";
+    // Never together with an echoed origin: that would let any site read credentialed 401/403 answers.
+    if (state.credentials && origins.length === 1) {
+      headers['gatewayresponse.header.Access-Control-Allow-Credentials'] = "'true'";
+    }
+  }
+  return headers;
+}
+
+/** Warns, at synthesis, about a route whose key sends `OPTIONS` requests through the Lambda authorizer. */
+class PreflightWarning implements IAspect {
+  public visit(node: IConstruct): void {
+    if (!(node instanceof apigwv2.CfnRoute) || Token.isUnresolved(node.routeKey)) return;
+    const method = node.routeKey.split(' ')[0];
+    if (node.routeKey === '$default' || method === 'ANY' || method === 'OPTIONS') {
+      Annotations.of(node).addWarningV2(
+        'cdk-clerk-authorizers:preflightBehindLambdaAuthorizer',
+        `Route "${node.routeKey}" sends OPTIONS requests through the Clerk Lambda authorizer, so browser CORS ` +
+          'preflights (which carry no token) are refused. List explicit methods, or add the route with ' +
+          'ClerkLambdaAuthorizer.addRoutes, which expands ANY without OPTIONS; for $default, add an unauthenticated ' +
+          'OPTIONS /{proxy+} route.',
+      );
+    }
+  }
+}
