@@ -1,1 +1,3 @@
-export {};
+export * from './claim-predicate';
+export * from './clerk-jwt-authorizer';
+export * from './clerk-lambda-authorizer';
