@@ -49,7 +49,7 @@ export interface ClerkJwtAuthorizerProps {
    * header.
    *
    * @default ['$request.header.Authorization']
-   * @see https://docs.aws.amazon.com/apigateway/latest/api/apis-apiid-authorizers.html#apis-apiid-authorizers-prop-createauthorizerinput-identitysource
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigatewayv2-authorizer.html#cfn-apigatewayv2-authorizer-identitysource
    */
   readonly identitySource?: string[];
 }
@@ -69,15 +69,15 @@ export interface ClerkJwtRouteOptions extends apigwv2.BatchHttpRouteOptions {
    * `HttpMethod.ANY` is expanded into GET, POST, PUT, PATCH, DELETE and HEAD, so that `OPTIONS` (a browser's CORS
    * preflight, which never carries a token) is not put behind the authorizer. `HttpMethod.OPTIONS` is refused.
    *
-   * @default [HttpMethod.ANY], i.e. GET, POST, PUT, PATCH, DELETE and HEAD
+   * @default - GET, POST, PUT, PATCH, DELETE and HEAD (`HttpMethod.ANY` without `OPTIONS`)
    */
   readonly methods?: apigwv2.HttpMethod[];
 
   /**
-   * OAuth scopes the token must grant (in its `scope` or `scp` claim), in addition to the API's default scopes.
+   * OAuth scopes of which the token must grant at least one (in its `scope` or `scp` claim).
    *
-   * Clerk session tokens carry no `scope` claim unless you add one under "Customize session token"; with scopes
-   * listed, tokens without them are refused with 403. At most 10.
+   * Merged with the HttpApi's `defaultAuthorizationScopes`. Clerk session tokens carry no `scope` claim unless you add
+   * one under "Customize session token"; with scopes listed, tokens without any of them are refused. At most 10.
    *
    * @default - the HttpApi's `defaultAuthorizationScopes`, or no scope check
    * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
@@ -108,8 +108,8 @@ const JWT_IDENTITY_SOURCE = /^\$request\.(header|querystring)\.[^\s.]+$/;
  *
  * API Gateway verifies the token's RSA signature with the keys of your Clerk instance (found through
  * `<issuer>/.well-known/openid-configuration` and cached), then checks `iss` (exactly equal to `issuer`), `aud`
- * (one of `audience`), `exp`, `nbf` and `iat`, and the route's authorization scopes. A missing or refused token gets
- * 401 with a `www-authenticate` header naming the reason; the integration is not called.
+ * (one of `audience`), `exp`, `nbf` and `iat`, and the route's authorization scopes. A missing, invalid or expired
+ * token gets 401 with a `www-authenticate` header naming the reason; the integration is not called.
  *
  * Add routes with {@link ClerkJwtAuthorizer.addRoutes} (recommended: it keeps `OPTIONS` out of the authorizer), or
  * pass the authorizer to `httpApi.addRoutes({ ..., authorizer })`, since it is an `IHttpRouteAuthorizer`. One
@@ -118,10 +118,12 @@ const JWT_IDENTITY_SOURCE = /^\$request\.(header|querystring)\.[^\s.]+$/;
  *
  * Where the backend finds the verified claims:
  * - Lambda integration, payload format 2.0: `event.requestContext.authorizer.jwt.claims` (`sub` is the Clerk user
- *   id, `sid` the session id), and `event.requestContext.authorizer.jwt.scopes`. API Gateway passes claim values as
- *   strings; arrays and objects (Clerk's `o`, your `metadata`) are flattened into strings that are not JSON.
+ *   id, `sid` the session id), and `event.requestContext.authorizer.jwt.scopes`. API Gateway passes every claim
+ *   value as a string: numbers arrive as `"1713158460"`, and arrays and objects (Clerk's `o`, your `metadata`) arrive
+ *   flattened into a string whose format AWS does not document, so do not parse them; {@link ClerkLambdaAuthorizer}
+ *   passes the whole payload as JSON instead.
  * - Parameter mapping (HTTP and private integrations): `$context.authorizer.claims.<name>`, for example
- *   `ParameterMapping().appendHeader('x-clerk-user-id', MappingValue.contextVariable('authorizer.claims.sub'))`.
+ *   `new ParameterMapping().appendHeader('x-clerk-user-id', MappingValue.contextVariable('authorizer.claims.sub'))`.
  *
  * What the native JWT authorizer does NOT check, and Clerk's own SDKs do:
  * - `azp` (the origin the token was minted for, Clerk's CSRF defence): a token minted for any of your instance's
@@ -149,6 +151,8 @@ const JWT_IDENTITY_SOURCE = /^\$request\.(header|querystring)\.[^\s.]+$/;
  *
  * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html
  * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+ * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-parameter-mapping.html
  * @see https://clerk.com/docs/backend-requests/manual-jwt
  */
 export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteAuthorizer {
@@ -221,7 +225,7 @@ export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteA
    *
    * @param api the HttpApi
    */
-  public authorizerFor(api: apigwv2.IHttpApi): apigwv2.IHttpAuthorizer {
+  public authorizerForHttpApi(api: apigwv2.IHttpApi): apigwv2.IHttpAuthorizer {
     let authorizer = this.authorizers.get(api);
     if (authorizer === undefined) {
       const sameStack = Stack.of(api) === Stack.of(this);
@@ -249,7 +253,7 @@ export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteA
    * (`ANY`, `OPTIONS` or `$default`) gets a synthesis warning.
    */
   public bind(options: apigwv2.HttpRouteAuthorizerBindOptions): apigwv2.HttpRouteAuthorizerConfig {
-    const authorizer = this.authorizerFor(options.route.httpApi);
+    const authorizer = this.authorizerForHttpApi(options.route.httpApi);
     Aspects.of(options.route).add(new PreflightWarning());
     return { authorizerId: authorizer.authorizerId, authorizationType: this.authorizationType };
   }

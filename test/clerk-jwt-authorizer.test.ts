@@ -302,10 +302,24 @@ describe('ClerkJwtAuthorizer', () => {
     test('the authorizer of an API is a child of this construct with an id derived from the API', () => {
       const { api, integration, clerk } = setup();
       clerk.addRoutes(api, { path: '/items', integration });
-      const authorizer = clerk.authorizerFor(api);
+      const authorizer = clerk.authorizerForHttpApi(api);
       expect(authorizer.node.scope).toBe(clerk);
       expect(authorizer.node.id).toBe(`Authorizer${Names.uniqueId(api)}`);
-      expect(clerk.authorizerFor(api)).toBe(authorizer);
+      expect(clerk.authorizerForHttpApi(api)).toBe(authorizer);
+    });
+
+    test('an imported HttpApi gets its routes and its authorizer', () => {
+      const { stack, integration, clerk } = setup();
+      const imported = apigwv2.HttpApi.fromHttpApiAttributes(stack, 'Imported', { httpApiId: 'abc123' });
+      const routes = clerk.addRoutes(imported, { path: '/items', methods: [apigwv2.HttpMethod.GET], integration });
+      expect(routes[0].node.scope).toBe(imported);
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { ApiId: 'abc123', AuthorizerType: 'JWT' });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        ApiId: 'abc123',
+        RouteKey: 'GET /items',
+        AuthorizerId: { Ref: onlyLogicalId(template, 'AWS::ApiGatewayV2::Authorizer') },
+      });
     });
 
     test('an API in another stack gets its authorizer in its own stack, without a cyclic reference', () => {
@@ -321,7 +335,7 @@ describe('ClerkJwtAuthorizer', () => {
       const template = Template.fromStack(apiStack);
       const authorizerId = onlyLogicalId(template, 'AWS::ApiGatewayV2::Authorizer');
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /items', AuthorizerId: { Ref: authorizerId } });
-      expect(clerk.authorizerFor(api).node.scope).toBe(api);
+      expect(clerk.authorizerForHttpApi(api).node.scope).toBe(api);
     });
   });
 
