@@ -1,4 +1,5 @@
-import { Annotations, Aspects, IAspect, Names, Stack, Token } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Annotations, Aspects, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { Construct, IConstruct } from 'constructs';
 import { validateIssuer, validateStringList } from './private/validation';
@@ -219,9 +220,11 @@ export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteA
   /**
    * The `AWS::ApiGatewayV2::Authorizer` of this authorizer on the given HttpApi, created on first use.
    *
-   * It lives in the API's stack: as a child of this construct (id `Authorizer<unique id of the API>`) when both are
-   * in the same stack, otherwise as a child of the API (id `ClerkJwtAuthorizer<unique id of this construct>`), so a
-   * shared authorizer defined in one stack can protect APIs of other stacks without a cyclic reference.
+   * It lives in the API's stack: as a child of this construct (id `Authorizer<id of the API>`) when both are in the
+   * same stack, otherwise as a child of the API (id `ClerkJwtAuthorizer<id of this construct>`), so a shared
+   * authorizer defined in one stack can protect APIs of other stacks without a cyclic reference. The `<id of ...>`
+   * part is derived from the construct path below the enclosing Stage (readable part plus hash), so it, and the
+   * authorizer's logical id, stay the same when the app is deployed as several stages.
    *
    * @param api the HttpApi
    */
@@ -231,7 +234,7 @@ export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteA
       const sameStack = Stack.of(api) === Stack.of(this);
       authorizer = new apigwv2.HttpAuthorizer(
         sameStack ? this : api,
-        sameStack ? `Authorizer${Names.uniqueId(api)}` : `ClerkJwtAuthorizer${Names.uniqueId(this)}`,
+        sameStack ? `Authorizer${idWithinStage(api)}` : `ClerkJwtAuthorizer${idWithinStage(this)}`,
         {
           httpApi: api,
           type: apigwv2.HttpAuthorizerType.JWT,
@@ -257,6 +260,19 @@ export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteA
     Aspects.of(options.route).add(new PreflightWarning());
     return { authorizerId: authorizer.authorizerId, authorizationType: this.authorizationType };
   }
+}
+
+/**
+ * A construct-id fragment unique to `construct` within its Stage: the alphanumerics of its path below the Stage plus
+ * a hash of that path (readable like `Names.uniqueId`, but independent of the Stage, so every stage of a pipeline
+ * gets the same logical ids).
+ */
+function idWithinStage(construct: IConstruct): string {
+  const stagePath = Stage.of(construct)?.node.path ?? '';
+  const relative = construct.node.path.slice(stagePath === '' ? 0 : stagePath.length + 1);
+  const readable = relative.replace(/[^A-Za-z0-9]/g, '').slice(0, 200);
+  const hash = createHash('sha256').update(relative).digest('hex').slice(0, 8).toUpperCase();
+  return `${readable}${hash}`;
 }
 
 /** Expands `ANY` and refuses `OPTIONS` and empty lists; keeps the first occurrence of each method. */

@@ -1,4 +1,4 @@
-import { App, CfnParameter, Fn, Names, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Fn, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration, HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -304,8 +304,22 @@ describe('ClerkJwtAuthorizer', () => {
       clerk.addRoutes(api, { path: '/items', integration });
       const authorizer = clerk.authorizerForHttpApi(api);
       expect(authorizer.node.scope).toBe(clerk);
-      expect(authorizer.node.id).toBe(`Authorizer${Names.uniqueId(api)}`);
+      expect(authorizer.node.id).toMatch(/^AuthorizerStackApi[0-9A-F]{8}$/);
       expect(clerk.authorizerForHttpApi(api)).toBe(authorizer);
+    });
+
+    test('the authorizer\'s logical id does not depend on the Stage the stack is deployed in', () => {
+      const logicalIdIn = (stageName: string | undefined) => {
+        const app = new App();
+        const stack = new Stack(stageName === undefined ? app : new Stage(app, stageName), 'Stack');
+        const api = new apigwv2.HttpApi(stack, 'Api');
+        const clerk = new ClerkJwtAuthorizer(stack, 'Clerk', { issuer: ISSUER, audience: AUDIENCE });
+        clerk.addRoutes(api, { path: '/items', integration: new HttpUrlIntegration('Backend', 'https://backend.example.com') });
+        return onlyLogicalId(Template.fromStack(stack), 'AWS::ApiGatewayV2::Authorizer');
+      };
+      const unstaged = logicalIdIn(undefined);
+      expect(logicalIdIn('Dev')).toBe(unstaged);
+      expect(logicalIdIn('Prod')).toBe(unstaged);
     });
 
     test('an imported HttpApi gets its routes and its authorizer', () => {
