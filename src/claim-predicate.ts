@@ -1,13 +1,16 @@
 import {
-  claimPathProblem,
+  CLAIM_RULE,
+  isClaimPath,
+  isOrgKey,
+  isPredicateValue,
   MAX_DEPTH,
   MAX_LIST,
-  orgKeyProblem,
+  ORG_KEY_RULE,
   parsePredicate,
   PredicateNode,
   PredicateValue,
   renderPredicate,
-  valueProblem,
+  VALUE_RULE,
 } from './private/predicate';
 
 /**
@@ -209,15 +212,11 @@ function depthOf(node: PredicateNode): number {
 }
 
 function checkClaim(claim: string): void {
-  const problem = claimPathProblem(claim);
-  if (problem) {
-    fail('claim', `${problem} (a dot path such as metadata.role)`, claim);
-  }
+  if (!isClaimPath(claim)) fail('claim', CLAIM_RULE, claim);
 }
 
 function checkValue(value: unknown, prop: string): asserts value is PredicateValue {
-  const problem = valueProblem(value);
-  if (problem) fail(prop, problem, value);
+  if (!isPredicateValue(value)) fail(prop, prop === 'values' ? `entries ${VALUE_RULE}` : VALUE_RULE, value);
 }
 
 function checkList(values: unknown, prop: string): void {
@@ -229,8 +228,7 @@ function checkList(values: unknown, prop: string): void {
 function checkOrgKeys(keys: string[], prop: string): void {
   checkList(keys, prop);
   for (const key of keys) {
-    const problem = orgKeyProblem(key);
-    if (problem) fail(prop, `entries ${problem}`, key);
+    if (!isOrgKey(key)) fail(prop, `entries ${ORG_KEY_RULE}`, key);
   }
 }
 

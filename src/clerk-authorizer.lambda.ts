@@ -1,3 +1,95 @@
-export const handler = async (): Promise<void> => {
-  throw new Error('Unauthorized');
-};
+/**
+ * The Clerk authorizer: one handler for REST TOKEN, REST REQUEST (and HTTP API payload 1.0) and HTTP API payload
+ * 2.0 events. It reads like its five steps; the work lives in `./private/lambda` and `./private/predicate`.
+ *
+ * 1. extract the token from the event, 2. verify it (structure, header, claims, RS256 signature), 3. decode the
+ * organization claims and evaluate the predicate, 4. log the decision, 5. answer as API Gateway expects.
+ */
+import { loadConfig } from './private/lambda/config';
+import { EventKind, eventKind, extractToken, stageResource } from './private/lambda/event';
+import { Reason } from './private/lambda/reasons';
+import { context, LogDetails, logDecision, policy, PolicyResponse, SimpleResponse, unauthorizedError } from './private/lambda/respond';
+import { Seen, verifyToken } from './private/lambda/verify';
+import { decodeOrganization, evaluatePredicate } from './private/predicate';
+
+// Module scope, so it happens once per cold start and warm invocations reuse it: the configuration is validated
+// (a bad variable throws here, naming it), the PEM is imported or the JWKS cache created.
+const config = loadConfig(process.env);
+
+/** What was decided, and for REST/HTTP, what to answer. */
+interface Decision {
+  readonly decision: 'allow' | 'deny' | 'unauthorized';
+  readonly reason: Reason;
+  readonly details?: LogDetails;
+  readonly answer?: PolicyResponse | SimpleResponse;
+}
+
+/** The Lambda entry point. Any input yields an Allow/Deny answer, `{ isAuthorized }`, or `Error('Unauthorized')`. */
+export async function handler(event: unknown): Promise<PolicyResponse | SimpleResponse> {
+  const kind = eventKind(event);
+  let outcome: Decision;
+  try {
+    outcome = await decide(event as Record<string, unknown>, kind);
+  } catch {
+    // Unreachable by design; if a defect ever throws, the request is refused (401), never a 500.
+    outcome = { decision: 'unauthorized', reason: 'internal_error' };
+  }
+  logDecision(outcome.decision, outcome.reason, kind, outcome.details);
+  if (outcome.answer !== undefined) return outcome.answer;
+  if (kind === 'HTTP2') return { isAuthorized: false };
+  // REST: exactly this error, the only one API Gateway answers with 401 (any other is a 500).
+  throw unauthorizedError();
+}
+
+async function decide(event: Record<string, unknown>, kind: EventKind | undefined): Promise<Decision> {
+  if (kind === undefined) return refused('event_unsupported');
+  // REST policies cover the whole stage; an event without a well-formed method ARN cannot be answered with one.
+  const resource = kind === 'HTTP2' ? '' : stageResource(event.methodArn);
+  if (resource === undefined) return refused('event_unsupported');
+
+  // 1. Extract.
+  const token = extractToken(event, kind, config.sessionCookie);
+  if (typeof token !== 'string') return refused(token.reason);
+
+  // 2. Verify.
+  const seen: Seen = {};
+  const verified = await verifyToken(token, config, Date.now(), seen);
+  if ('reason' in verified) return refused(verified.reason, seen);
+  const details = { sub: verified.sub, sid: verified.sid, kid: seen.kid };
+
+  // 3. Organization claims (also the context) and the predicate. Claims nobody can decode are refused rather than
+  // read as "no organization", so that a `noneOf(...)` predicate cannot pass on them.
+  const org = decodeOrganization(verified.payload);
+  const claims = org === undefined ? undefined : jsonOf(verified.payload);
+  if (org === undefined || claims === undefined) return refused('token_malformed', details);
+  if (config.predicate !== undefined && !evaluatePredicate(config.predicate, verified.payload, org)) {
+    return {
+      decision: 'deny',
+      reason: 'predicate_failed',
+      details,
+      answer: kind === 'HTTP2' ? { isAuthorized: false } : policy(verified.sub, 'Deny', resource),
+    };
+  }
+
+  // 4-5. Allow.
+  const ctx = context(verified, org, claims);
+  return {
+    decision: 'allow',
+    reason: 'ok',
+    details,
+    answer: kind === 'HTTP2' ? { isAuthorized: true, context: ctx } : policy(verified.sub, 'Allow', resource, ctx),
+  };
+}
+
+function refused(reason: Reason, details?: LogDetails): Decision {
+  return { decision: 'unauthorized', reason, details };
+}
+
+/** The payload as one JSON string for the context; undefined if it cannot be (nested too deep to stringify). */
+function jsonOf(payload: unknown): string | undefined {
+  try {
+    return JSON.stringify(payload);
+  } catch {
+    return undefined;
+  }
+}

@@ -51,40 +51,36 @@ export const MAX_WIRE_LENGTH = 4096;
 /** Path segments that name JavaScript prototype machinery: never a claim, refused everywhere. */
 const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Why a claim path is not acceptable, or undefined when it is. */
-export function claimPathProblem(claim: unknown): string | undefined {
-  if (typeof claim !== 'string') return 'must be a string';
+/** What a claim path must be (the rule in error messages). */
+export const CLAIM_RULE =
+  'must be a dot path such as metadata.role: 1 to 10 non-empty names without whitespace, none of them __proto__, constructor or prototype';
+
+/** Whether `claim` is an acceptable claim path (see `CLAIM_RULE`). */
+export function isClaimPath(claim: unknown): claim is string {
+  if (typeof claim !== 'string' || claim.length > MAX_STRING) return false;
   const segments = claim.split('.');
-  if (segments.length > MAX_PATH_SEGMENTS) return `must have at most ${MAX_PATH_SEGMENTS} segments`;
-  for (const segment of segments) {
-    if (segment.length === 0) return 'must not have empty segments';
-    if (segment.length > MAX_STRING) return `must not have segments longer than ${MAX_STRING} characters`;
-    // Whitespace and control characters in a claim name are almost certainly a typo ("metadata .role").
-    if (/[\s\u0000-\u001f\u007f]/.test(segment)) return 'must not contain whitespace or control characters';
-    if (FORBIDDEN_SEGMENTS.has(segment)) return `must not have a ${segment} segment`;
-  }
-  return undefined;
+  // Whitespace and control characters in a claim name are almost certainly a typo ("metadata .role").
+  return segments.length <= MAX_PATH_SEGMENTS && segments.every((s) => s !== '' && !FORBIDDEN_SEGMENTS.has(s) && !/[\s\u0000-\u001f\u007f]/.test(s));
 }
 
-/** Why a comparison value is not acceptable, or undefined when it is. */
-export function valueProblem(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.length > MAX_STRING ? `must be at most ${MAX_STRING} characters` : undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'must be a finite number';
-  if (typeof value === 'boolean') return undefined;
-  return 'must be a string, a finite number or a boolean';
+/** What a comparison value must be. */
+export const VALUE_RULE = 'must be a string of at most 1024 characters, a finite number or a boolean';
+
+/** Whether `value` is an acceptable comparison value (see `VALUE_RULE`). */
+export function isPredicateValue(value: unknown): value is PredicateValue {
+  return (typeof value === 'string' && value.length <= MAX_STRING) || Number.isFinite(value) || typeof value === 'boolean';
 }
+
+/** What a Clerk organization role or permission key must be. */
+export const ORG_KEY_RULE = 'must be a key such as org:admin, without whitespace, not empty after the optional org: prefix';
 
 /**
- * Why a Clerk organization role or permission key is not acceptable, or undefined when it is. Keys are compared the
- * way Clerk's `has()` compares them, after normalizing the `org:` prefix, so a key that is empty after the prefix
- * (`""`, `"org:"`) can never match and is refused.
+ * Whether `key` is an acceptable Clerk organization role or permission key (see `ORG_KEY_RULE`). Keys are compared
+ * the way Clerk's `has()` compares them, after normalizing the `org:` prefix, so a key that is empty after the prefix
+ * (`""`, `"org:"`) could never match and is refused.
  */
-export function orgKeyProblem(key: unknown): string | undefined {
-  if (typeof key !== 'string') return 'must be a string';
-  if (key.length > MAX_STRING) return `must be at most ${MAX_STRING} characters`;
-  if (key.trim() !== key || /[\s\u0000-\u001f\u007f]/.test(key)) return 'must not contain whitespace';
-  if (withOrgPrefix(key) === 'org:') return 'must name a role or permission after the optional org: prefix';
-  return undefined;
+export function isOrgKey(key: unknown): key is string {
+  return typeof key === 'string' && key.length <= MAX_STRING && !/[\s\u0000-\u001f\u007f]/.test(key) && withOrgPrefix(key) !== 'org:';
 }
 
 /**
@@ -93,70 +89,51 @@ export function orgKeyProblem(key: unknown): string | undefined {
  */
 export function validatePredicate(node: unknown): PredicateNode {
   let count = 0;
-  const visit = (n: unknown, at: string, depth: number): PredicateNode => {
-    if (++count > MAX_NODES) throw new Error(`has more than ${MAX_NODES} nodes`);
-    if (depth > MAX_DEPTH) throw new Error(`nests deeper than ${MAX_DEPTH} levels at ${at}`);
+  const check = (v: unknown, where: string, ok: (x: unknown) => boolean, rule: string): void => {
+    if (!ok(v)) throw new Error(`${where} ${rule}, got: ${JSON.stringify(v)}`);
+  };
+  const visit = (n: unknown, at: string, depth: number): void => {
+    if (++count > MAX_NODES || depth > MAX_DEPTH) {
+      throw new Error(`must have at most ${MAX_NODES} nodes, nested at most ${MAX_DEPTH} deep (exceeded at ${at})`);
+    }
     if (!isPlainObject(n)) throw new Error(`${at} must be an object`);
     const op = own(n, 'op');
-    const keys = Object.keys(n);
-    const expectKeys = (...wanted: string[]) => {
-      const extra = keys.filter((k) => !wanted.includes(k));
-      if (extra.length > 0) throw new Error(`${at} (${String(op)}) has unknown keys: ${extra.join(', ')}`);
-      for (const k of wanted) if (!Object.hasOwn(n, k)) throw new Error(`${at} (${String(op)}) is missing ${k}`);
-    };
-    const claimAt = () => {
-      const claim = own(n, 'claim');
-      const problem = claimPathProblem(claim);
-      if (problem) throw new Error(`${at}.claim ${problem}, got: ${JSON.stringify(claim)}`);
-      return claim as string;
-    };
-    const valueAt = (v: unknown, where: string) => {
-      const problem = valueProblem(v);
-      if (problem) throw new Error(`${where} ${problem}, got: ${JSON.stringify(v)}`);
-      return v as PredicateValue;
-    };
-    const listAt = (key: string): unknown[] => {
-      const list = own(n, key);
-      if (!Array.isArray(list) || list.length === 0 || list.length > MAX_LIST) {
-        throw new Error(`${at}.${key} must be an array of 1 to ${MAX_LIST} entries`);
+    const fields = typeof op === 'string' && Object.hasOwn(FIELDS, op) ? FIELDS[op] : undefined;
+    if (fields === undefined) throw new Error(`${at}.op must be one of ${Object.keys(FIELDS).join(', ')}, got: ${JSON.stringify(op)}`);
+    for (const key of Object.keys(n)) {
+      if (key !== 'op' && !Object.hasOwn(fields, key)) throw new Error(`${at} has an unknown key for ${op}: ${key}`);
+    }
+    for (const [key, kind] of Object.entries(fields)) {
+      const where = `${at}.${key}`;
+      if (!Object.hasOwn(n, key)) throw new Error(`${where} is missing`);
+      const v = n[key];
+      if (kind === 'claim') {check(v, where, isClaimPath, CLAIM_RULE);} else if (kind === 'value') {check(v, where, isPredicateValue, VALUE_RULE);} else if (!Array.isArray(v) || v.length === 0 || v.length > MAX_LIST) {throw new Error(`${where} must be an array of 1 to ${MAX_LIST} entries`);} else {
+        v.forEach((x, i) =>
+          kind === 'of'
+            ? visit(x, `${where}[${i}]`, depth + 1)
+            : kind === 'values'
+              ? check(x, `${where}[${i}]`, isPredicateValue, VALUE_RULE)
+              : check(x, `${where}[${i}]`, isOrgKey, ORG_KEY_RULE),
+        );
       }
-      return list;
-    };
-    const orgKeysAt = (key: string) =>
-      listAt(key).map((k, i) => {
-        const problem = orgKeyProblem(k);
-        if (problem) throw new Error(`${at}.${key}[${i}] ${problem}, got: ${JSON.stringify(k)}`);
-        return k as string;
-      });
-
-    switch (op) {
-      case 'eq':
-      case 'contains':
-        expectKeys('op', 'claim', 'value');
-        return { op, claim: claimAt(), value: valueAt(own(n, 'value'), `${at}.value`) };
-      case 'in':
-        expectKeys('op', 'claim', 'values');
-        return { op, claim: claimAt(), values: listAt('values').map((v, i) => valueAt(v, `${at}.values[${i}]`)) };
-      case 'exists':
-        expectKeys('op', 'claim');
-        return { op, claim: claimAt() };
-      case 'orgRole':
-        expectKeys('op', 'roles');
-        return { op, roles: orgKeysAt('roles') };
-      case 'orgPermission':
-        expectKeys('op', 'permissions');
-        return { op, permissions: orgKeysAt('permissions') };
-      case 'allOf':
-      case 'anyOf':
-      case 'noneOf':
-        expectKeys('op', 'of');
-        return { op, of: listAt('of').map((child, i) => visit(child, `${at}.of[${i}]`, depth + 1)) };
-      default:
-        throw new Error(`${at}.op must be one of eq, in, contains, exists, orgRole, orgPermission, allOf, anyOf, noneOf, got: ${JSON.stringify(op)}`);
     }
   };
-  return visit(node, '$', 1);
+  visit(node, '$', 1);
+  return node as PredicateNode;
 }
+
+/** The members of each operator besides `op`, and what each holds. */
+const FIELDS: Readonly<Record<string, Readonly<Record<string, 'claim' | 'value' | 'values' | 'keys' | 'of'>>>> = {
+  eq: { claim: 'claim', value: 'value' },
+  in: { claim: 'claim', values: 'values' },
+  contains: { claim: 'claim', value: 'value' },
+  exists: { claim: 'claim' },
+  orgRole: { roles: 'keys' },
+  orgPermission: { permissions: 'keys' },
+  allOf: { of: 'of' },
+  anyOf: { of: 'of' },
+  noneOf: { of: 'of' },
+};
 
 /**
  * Parses and validates the wire format (the value of `CLERK_PREDICATE`). Throws `Error` naming the problem; the

@@ -1,0 +1,196 @@
+import { KeyObject, verify as verifySignature } from 'node:crypto';
+import { isPlainObject, own } from '../predicate';
+import { Config } from './config';
+import { reject, Rejection } from './reasons';
+
+/**
+ * Verification of a Clerk session token: a compact JWS, RS256, checked strictly by hand.
+ *
+ * Why not jose's `jwtVerify`: jose 6 verifies through WebCrypto, about 2.5 times slower than `crypto.verify` with a
+ * KeyObject, and a Lambda authorizer sits in front of every request. What jose does besides (parse, header and claim
+ * checks) is short enough to write strictly here, with the attack tests and the differential tests guarding it.
+ *
+ * Order: structure and header (cheap, no key needed), then the claims, then the signature. Claims are read before
+ * the signature is checked only to refuse early and cheaply (an expired token costs no RSA operation and no JWKS
+ * fetch); nothing read from an unverified payload can lead to an allow, because every path to an allow passes the
+ * signature check, and `sub`/`sid` are only reported (logged) once the signature holds.
+ */
+
+/** Largest token accepted, in characters (Clerk's session cookie is at most 4 KB). Checked before any other work. */
+export const MAX_TOKEN_LENGTH = 8192;
+
+/** Clerk's session token category (the `cat` JOSE header); other categories (templates, M2M) are refused. */
+export const SESSION_CATEGORY = 'cl_B7d4PD111AAA';
+
+/** A verified session token. */
+export interface Verified {
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly sub: string;
+  readonly sid: string;
+}
+
+/** What verification saw, for the log, whatever the outcome: the header's `kid` once the header is parsed. */
+export interface Seen {
+  kid?: string;
+}
+
+/** Header members that carry or point to a key: a token must never choose its own key. */
+const KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256'] as const;
+
+/**
+ * A UTF-8 decoder that refuses invalid bytes (instead of substituting U+FFFD) and keeps a BOM (so JSON.parse refuses
+ * it): the JSON parsed is exactly the JSON that was signed.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Verifies `token`; resolves to the verified token or to what refused it, and records the `kid` in `seen`. Never
+ * throws for any input.
+ */
+export async function verifyToken(token: string, config: Config, nowMs: number, seen: Seen): Promise<Verified | Rejection> {
+  if (token.length > MAX_TOKEN_LENGTH) return reject('token_too_large');
+
+  // Exactly three segments.
+  const dot1 = token.indexOf('.');
+  const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
+  if (dot2 < 0 || token.indexOf('.', dot2 + 1) !== -1) return reject('token_malformed');
+
+  const header = decodeObject(token, 0, dot1);
+  if (header === undefined) return reject('token_malformed');
+  const kid = own(header, 'kid');
+  // The kid only selects a key (never carries one); logged, so a string of sane length or nothing.
+  if (kid !== undefined && (typeof kid !== 'string' || kid.length > 256)) return reject('token_malformed');
+  seen.kid = kid;
+  const headerProblem = checkHeader(header);
+  if (headerProblem !== undefined) return headerProblem;
+
+  const payload = decodeObject(token, dot1 + 1, dot2);
+  if (payload === undefined) return reject('token_malformed');
+  const claimsProblem = checkClaims(payload, config, nowMs);
+  if (claimsProblem !== undefined) return claimsProblem;
+
+  const signature = decodeSegment(token, dot2 + 1, token.length);
+  if (signature === undefined || signature.length === 0) return reject('token_malformed');
+
+  const key = config.keys.pem ?? (await config.keys.jwks(kid));
+  if (!(key instanceof KeyObject)) return key;
+  let valid = false;
+  try {
+    // RSASSA-PKCS1-v1_5 with SHA-256 (RS256): the key is an 'rsa' KeyObject (checked at import), so node uses PKCS#1
+    // v1.5 padding. The signing input is the exact ASCII of the first two segments.
+    valid = verifySignature('sha256', Buffer.from(token.slice(0, dot2), 'latin1'), key, signature);
+  } catch {
+    valid = false;
+  }
+  if (!valid) return reject('signature_invalid');
+
+  return { payload, sub: payload.sub as string, sid: payload.sid as string };
+}
+
+/**
+ * JOSE header checks. `alg` must be exactly RS256 (no `none`, no HMAC with the public key as secret, no other
+ * family); a header that carries or points to a key is refused outright rather than ignored; `crit` (and `b64`,
+ * which is meaningless without it) is refused because no extension is understood (RFC 7515 4.1.11); `typ`, when
+ * present, is `JWT` as Clerk's SDK requires (OAuth access tokens are `at+jwt`); `cat`, when present, is the session
+ * category (Clerk's JWT-template and M2M tokens carry other categories; tokens from before categories have none).
+ */
+function checkHeader(header: Readonly<Record<string, unknown>>): Rejection | undefined {
+  if (own(header, 'alg') !== 'RS256') return reject('alg_not_allowed');
+  for (const name of KEY_HEADERS) if (Object.hasOwn(header, name)) return reject('header_key_not_trusted');
+  if (Object.hasOwn(header, 'crit') || Object.hasOwn(header, 'b64')) return reject('crit_unsupported');
+  const typ = own(header, 'typ');
+  if (typ !== undefined && typ !== 'JWT') return reject('category_not_session');
+  const cat = own(header, 'cat');
+  if (cat !== undefined && cat !== SESSION_CATEGORY) return reject('category_not_session');
+  return undefined;
+}
+
+/**
+ * The registered and Clerk session claims, all own properties, all type-strict:
+ * - `iss` equals the issuer exactly (a string; no normalization, so a trailing slash differs);
+ * - `exp` is a required finite number, `exp <= now - skew` is expired; `nbf` and `iat`, when present, are finite
+ *   numbers not later than `now + skew` (Clerk's SDK rules, to the millisecond);
+ * - `sub` and `sid` are non-empty strings (`sid` is what tells a session token from a JWT-template token, which
+ *   outlives sign-out);
+ * - `sts` absent (v1 without the claim) or `active`; `pending` only when allowed; any other value (a status this
+ *   handler does not know, or not a string) is refused as not an active session (`session_pending`);
+ * - when configured: `azp` a string in the list (absent is refused), `aud` a string in the list or an array with at
+ *   least one string in the list.
+ */
+function checkClaims(payload: Readonly<Record<string, unknown>>, config: Config, nowMs: number): Rejection | undefined {
+  if (own(payload, 'iss') !== config.issuer) return reject('iss_mismatch');
+
+  const exp = own(payload, 'exp');
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return reject('exp_missing');
+  if (exp * 1000 <= nowMs - config.skewMs) return reject('expired');
+  const nbf = own(payload, 'nbf');
+  if (nbf !== undefined) {
+    if (typeof nbf !== 'number' || !Number.isFinite(nbf)) return reject('token_malformed');
+    if (nbf * 1000 > nowMs + config.skewMs) return reject('not_yet_valid');
+  }
+  const iat = own(payload, 'iat');
+  if (iat !== undefined) {
+    if (typeof iat !== 'number' || !Number.isFinite(iat)) return reject('token_malformed');
+    if (iat * 1000 > nowMs + config.skewMs) return reject('iat_in_future');
+  }
+
+  const sub = own(payload, 'sub');
+  if (typeof sub !== 'string' || sub.length === 0) return reject('sub_missing');
+  const sid = own(payload, 'sid');
+  if (typeof sid !== 'string' || sid.length === 0) return reject('sid_missing');
+
+  const sts = own(payload, 'sts');
+  if (sts !== undefined && sts !== 'active' && !(sts === 'pending' && config.allowPending)) return reject('session_pending');
+
+  if (config.authorizedParties !== undefined) {
+    const azp = own(payload, 'azp');
+    if (typeof azp !== 'string' || !config.authorizedParties.includes(azp)) return reject('azp_mismatch');
+  }
+  if (config.audience !== undefined) {
+    const aud = own(payload, 'aud');
+    const audience = config.audience;
+    const ok = typeof aud === 'string'
+      ? audience.includes(aud)
+      : Array.isArray(aud) && aud.some((a) => typeof a === 'string' && audience.includes(a));
+    if (!ok) return reject('aud_mismatch');
+  }
+  return undefined;
+}
+
+/**
+ * Decodes the segment `token[start, end)` as a JSON object; undefined if it is not strict base64url, not valid
+ * UTF-8, not JSON, or not an object. Duplicate keys: JSON.parse keeps the last; that is consistent with the issuer
+ * because the signature covers these exact bytes, so an allowed payload is one Clerk produced (and Clerk's own SDK
+ * parses it with JSON.parse too). `__proto__` keys become own data properties (JSON.parse never invokes the
+ * prototype setter), and every read here is an own-property read.
+ */
+function decodeObject(token: string, start: number, end: number): Record<string, unknown> | undefined {
+  const bytes = decodeSegment(token, start, end);
+  if (bytes === undefined || bytes.length === 0) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(bytes));
+  } catch {
+    return undefined;
+  }
+  return isPlainObject(value) ? value : undefined;
+}
+
+/**
+ * Decodes `token[start, end)` as strict base64url: only the URL-safe alphabet, no padding, no whitespace, and the
+ * canonical encoding (unused trailing bits zero), so one byte string has exactly one accepted spelling. Node's own
+ * decoder silently skips invalid characters; this refuses them.
+ */
+function decodeSegment(token: string, start: number, end: number): Buffer | undefined {
+  const text = token.slice(start, end);
+  const rest = text.length % 4;
+  if (rest === 1 || !BASE64URL.test(text)) return undefined;
+  if (rest !== 0) {
+    const last = ALPHABET.indexOf(text[text.length - 1]);
+    if (last % (rest === 2 ? 16 : 4) !== 0) return undefined;
+  }
+  return Buffer.from(text, 'base64url');
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
