@@ -152,9 +152,13 @@ const bench = project.addTask('bench', {
 bench.spawn(project.tasks.tryFind('bundle')!);
 bench.exec('node bench/run.mjs', { receiveArgs: true });
 
-// Keep eslint pointed at the dev tsconfig so it also type-checks the handler, which jsii's tsconfig excludes.
+// eslint type-checks through tsconfig.dev.json (the one tsconfig that covers src, the handler, test and examples);
+// projen's project-service mode would look for a tsconfig.json next to each file and miss test/ and the handler.
 project.tryFindObjectFile('.eslintrc.json')?.patch(
-  JsonPatch.replace('/parserOptions/project', './tsconfig.dev.json'),
+  JsonPatch.remove('/parserOptions/projectService'),
+  JsonPatch.add('/parserOptions/project', './tsconfig.dev.json'),
+  JsonPatch.replace('/settings/import~1resolver/typescript/project', './tsconfig.dev.json'),
 );
+project.eslint?.addLintPattern('examples');
 
 project.synth();
