@@ -1,4 +1,5 @@
-import { Annotations, Aspects, Duration, IAspect, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Annotations, Aspects, Duration, IAspect, Lazy, Names, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -511,13 +512,14 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
 
   /**
    * Where the authorizer and the invoke permission of one API live: in the API's stack, so one construct can protect
-   * APIs of other stacks without a cyclic reference. Under this construct (`Rest<unique id of the API>`) when both
-   * share a stack, else under the API (`ClerkLambdaAuthorizer<unique id of this construct>`).
+   * APIs of other stacks without a cyclic reference. Under this construct (`Rest<id of the API>`) when both share a
+   * stack, else under the API (`ClerkLambdaAuthorizerRest<id of this construct>`). The ids are derived from the
+   * construct path below the enclosing Stage, so every stage of a pipeline gets the same logical ids.
    */
   private perApiScope(api: IConstruct, kind: 'Rest' | 'Http'): Construct {
     return Stack.of(api) === Stack.of(this)
-      ? new Construct(this, `${kind}${Names.uniqueId(api)}`)
-      : new Construct(api, `ClerkLambdaAuthorizer${Names.uniqueId(this)}`);
+      ? new Construct(this, `${kind}${idWithinStage(api)}`)
+      : new Construct(api, `ClerkLambdaAuthorizer${kind}${idWithinStage(this)}`);
   }
 
   /** The URI through which API Gateway invokes the function. */
@@ -552,6 +554,19 @@ function renderPredicate(predicate: ClaimPredicate): string {
     throw new Error(`\`predicate\` ${problem}${problem.includes(', got: ') ? '' : `, got: ${prefix}`}`);
   }
   return wire;
+}
+
+/**
+ * A construct-id fragment unique to `construct` within its Stage: the alphanumerics of its path below the Stage plus
+ * a hash of that path (readable like `Names.uniqueId`, but independent of the Stage). Same scheme as the JWT
+ * authorizer's.
+ */
+function idWithinStage(construct: IConstruct): string {
+  const stagePath = Stage.of(construct)?.node.path ?? '';
+  const relative = construct.node.path.slice(stagePath === '' ? 0 : stagePath.length + 1);
+  const readable = relative.replace(/[^A-Za-z0-9]/g, '').slice(0, 200);
+  const hash = createHash('sha256').update(relative).digest('hex').slice(0, 8).toUpperCase();
+  return `${readable}${hash}`;
 }
 
 /** Fails when the rendered environment would exceed Lambda's 4 KB limit (only a huge predicate can do that). */

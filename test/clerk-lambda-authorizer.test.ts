@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -454,6 +454,25 @@ describe('ClerkLambdaAuthorizer', () => {
         return id;
       };
       expect(deploymentId(Duration.seconds(10))).not.toBe(deploymentId(Duration.seconds(20)));
+    });
+
+    test('logical ids of the per-API resources do not depend on the Stage (pipeline stages share them)', () => {
+      const idsIn = (stageName: string) => {
+        const stack = new Stack(new Stage(new App(), stageName), 'Stack', { env: ENV });
+        const clerk = new ClerkLambdaAuthorizer(stack, 'Clerk', { issuer: ISSUER });
+        clerk.addMethod(new apigw.RestApi(stack, 'Rest').root, 'GET', new apigw.MockIntegration());
+        clerk.addRoutes(new apigwv2.HttpApi(stack, 'Http'), {
+          path: '/x',
+          integration: new HttpUrlIntegration('I', 'https://backend.example.com'),
+        });
+        const template = Template.fromStack(stack);
+        return ['AWS::ApiGateway::Authorizer', 'AWS::ApiGatewayV2::Authorizer', 'AWS::Lambda::Permission']
+          .flatMap((type) => Object.keys(template.findResources(type)))
+          .sort();
+      };
+      const beta = idsIn('Beta');
+      expect(beta).toHaveLength(4);
+      expect(idsIn('Prod')).toEqual(beta);
     });
 
     test('an API in another stack gets its authorizer and permission in that stack, without a cycle', () => {
