@@ -2,7 +2,8 @@
 // Where does a candidate spend its time? CPU-profiles one candidate (default: ours) with readable names and prints
 // self time grouped by source module and by function. Diagnostic only, not part of `npm run bench`.
 //
-//   node bench/profile.mjs [candidate] [--kind=valid|expired|badsig|forbidden] [--tokens=N]   warm loop
+//   node bench/profile.mjs [candidate] [--kind=valid|expired|badsig|forbidden] [--tokens=N]   warm loop (measured
+//                                                                      calls only, after the warm-up)
 //   node bench/profile.mjs [candidate] --cold [--runs=N]                                     require + first event
 //
 // The profiled bundle is built with the same esbuild options as the real one but NOT minified (names and the
@@ -93,13 +94,15 @@ if (COLD) {
     expect: cand.expect,
     out: join(OUT, 'warm.out.json'),
     kinds: KIND ? [KIND] : undefined,
+    profileOut: join(profDir, 'warm.cpuprofile'),
+    profileIntervalUs: 50,
   };
+  mkdirSync(profDir, { recursive: true });
   writeFileSync(join(OUT, 'warm.cfg.json'), JSON.stringify(cfg));
-  spawnSync(
-    process.execPath,
-    ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=50', join(BENCH, 'child', 'warm.cjs'), join(OUT, 'warm.cfg.json')],
-    { env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  spawnSync(process.execPath, [join(BENCH, 'child', 'warm.cjs'), join(OUT, 'warm.cfg.json')], {
+    env: childEnv,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const out = JSON.parse(readFileSync(cfg.out, 'utf8'));
   if (out.failureCount) throw new Error(`wrong outcomes: ${out.failures.join('; ')}`);
   for (const k of KINDS) {

@@ -404,7 +404,8 @@ if (invalid) {
 md.push('');
 md.push(
   `Notes: timings are wall-clock per \`await handler(event)\` (process.hrtime), including the decision log line the ` +
-    `shipped handler writes to stdout (a pipe, drained). RSS after first event = maxRSS of the cold process. The ` +
+    `shipped handler writes: console is set up as the Lambda runtime does (util.format, one synchronous write per ` +
+    `line, to a pipe the harness drains). RSS after first event = maxRSS of the cold process. The ` +
     `machine may be shared: the load average above says how busy it was; interleaving spreads drift evenly. ` +
     `Reproduce: \`npm run bench\` (\`-- --quick\` for a smoke run).`,
 );

@@ -4,6 +4,7 @@
 /** `Bearer <jwt>` (scheme case-insensitive) or a bare `<jwt>`; anything else is an empty string. */
 export function bearer(header) {
   if (typeof header !== 'string') return '';
+  if (header.startsWith('Bearer ')) return header.slice(7);
   if (header.length > 7 && header.charCodeAt(6) === 32 && header.slice(0, 6).toLowerCase() === 'bearer') {
     return header.slice(7);
   }

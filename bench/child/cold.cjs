@@ -4,7 +4,9 @@
 // fd 3 as one JSON line. Usage: node cold.cjs <bundle.js> <spec.json>
 const { readFileSync, writeSync } = require('node:fs');
 const { performance } = require('node:perf_hooks');
-const { lambdaContext, tokenEvent, check } = require('./outcome.cjs');
+const { installLambdaConsole, lambdaContext, tokenEvent, check } = require('./outcome.cjs');
+
+installLambdaConsole();
 
 const spec = JSON.parse(readFileSync(process.argv[3], 'utf8'));
 const event = tokenEvent(spec.token, spec.methodArn);

@@ -3,6 +3,27 @@
 
 const KINDS = ['valid', 'expired', 'badsig', 'forbidden'];
 
+/**
+ * Console as the Lambda Node.js runtime sets it up before it loads the handler (aws-lambda-nodejs-runtime-interface-
+ * client LogPatch): every console method formats its arguments with util.format, prefixes timestamp, request id and
+ * level, and writes the line with one synchronous write (there to the telemetry fd; here to stdout, a pipe). Without
+ * this, the first console.log in a bare Node process would also build the process.stdout stream (several ms and
+ * extra modules at cold start) that a real Lambda handler never pays for.
+ */
+function installLambdaConsole() {
+  const { writeSync } = require('node:fs');
+  const { format } = require('node:util');
+  const emit = (level) => (message, ...params) => {
+    writeSync(1, `${new Date().toISOString()}\t${lambdaContext.awsRequestId}\t${level}\t${format(message, ...params)}\n`);
+  };
+  console.trace = emit('TRACE');
+  console.debug = emit('DEBUG');
+  console.info = emit('INFO');
+  console.log = emit('INFO');
+  console.warn = emit('WARN');
+  console.error = emit('ERROR');
+}
+
 /** Lambda-like context object (the guide's handler takes `(event, context, callback)`). */
 const lambdaContext = {
   functionName: 'bench-authorizer',
@@ -72,4 +93,4 @@ function describe(res) {
   return `a ${typeof res} with keys ${res && typeof res === 'object' ? Object.keys(res).join(',') : ''}`;
 }
 
-module.exports = { KINDS, lambdaContext, tokenEvent, stageArn, check };
+module.exports = { KINDS, installLambdaConsole, lambdaContext, tokenEvent, stageArn, check };

@@ -4,7 +4,9 @@
 // is checked. Kinds are interleaved call by call (valid, expired, badsig, forbidden, valid, ...).
 // Usage: node warm.cjs <config.json>; writes the result JSON to config.out.
 const { readFileSync, writeFileSync } = require('node:fs');
-const { KINDS, lambdaContext, tokenEvent, check } = require('./outcome.cjs');
+const { KINDS, installLambdaConsole, lambdaContext, tokenEvent, check } = require('./outcome.cjs');
+
+installLambdaConsole();
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 
@@ -45,8 +47,19 @@ async function main() {
   const fill = new Int32Array(KINDS.length);
   const hr = process.hrtime.bigint;
 
+  // bench/profile.mjs: CPU-profile the measured loop only (not the token loading, the require or the warm-up).
+  const session = cfg.profileOut ? new (require('node:inspector').Session)() : undefined;
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+  if (session) {
+    session.connect();
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: cfg.profileIntervalUs || 50 });
+  }
+
   for (const [set, timed] of [[warm, false], [round, true]]) {
     const { events, subs, kinds } = set;
+    if (timed && session) await post('Profiler.start');
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       cbCalled = false;
@@ -74,6 +87,11 @@ async function main() {
       }
       if (timed) samples[k][fill[k]++] = Number(t1 - t0) / 1000; // µs
     }
+  }
+  if (session) {
+    const { profile } = await post('Profiler.stop');
+    writeFileSync(cfg.profileOut, JSON.stringify(profile));
+    session.disconnect();
   }
   const out = {
     calls: round.events.length,
