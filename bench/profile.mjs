@@ -4,7 +4,8 @@
 //
 //   node bench/profile.mjs [candidate] [--kind=valid|expired|badsig|forbidden] [--tokens=N]   warm loop (measured
 //                                                                      calls only, after the warm-up)
-//   node bench/profile.mjs [candidate] --cold [--runs=N]                                     require + first event
+//   node bench/profile.mjs [candidate] --cold [--runs=N]                   require + first event, in fresh processes
+//   node bench/profile.mjs [candidate] --size                              minified bytes per source module
 //
 // The profiled bundle is built with the same esbuild options as the real one but NOT minified (names and the
 // `// node_modules/...` module markers stay), from src/clerk-authorizer.lambda.ts for `ours`. Profiles and bundles
@@ -58,6 +59,30 @@ require('esbuild').buildSync({
   ...(id === 'ours' ? { tsconfig: join(ROOT, 'tsconfig.dev.json') } : {}),
 });
 
+if (argv.includes('--size')) {
+  // What the minified bundle is made of: bytes per source module (esbuild metafile, same options as the shipped one).
+  const r = require('esbuild').buildSync({
+    entryPoints: [entry],
+    outfile: join(OUT, id, 'min.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'error',
+    ...(id === 'ours' ? { tsconfig: join(ROOT, 'tsconfig.dev.json') } : {}),
+  });
+  const [out] = Object.values(r.metafile.outputs);
+  console.log(`${id}: ${out.bytes} bytes minified`);
+  const rows = Object.entries(out.inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput);
+  for (const [file, { bytesInOutput }] of rows) {
+    console.log(`${String(bytesInOutput).padStart(7)} B ${((100 * bytesInOutput) / out.bytes).toFixed(1).padStart(5)} %  ${file.replace(/^node_modules\//, '')}`);
+  }
+  process.exit(0);
+}
+
 const keys = makeKeys();
 let env = { CLERK_ISSUER: ISSUER, CLERK_PUBLIC_KEY_PEM: keys.publicKeyPem, CLERK_KID: keys.kid };
 if (id === 'ours') {
@@ -68,18 +93,21 @@ if (id === 'ours') {
 const childEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp', TZ: 'UTC', LANG: 'C.UTF-8', ...env };
 const profDir = join(OUT, 'cpuprofiles');
 
+const coldRuns = [];
 if (COLD) {
   const t = await makeTokens({ issuer: ISSUER, kid: keys.kid, privateKeyPem: keys.privateKeyPem, count: 1, threads: 1 });
   const spec = join(OUT, 'cold.json');
   writeFileSync(spec, JSON.stringify({ token: t.valid[0][0], sub: t.valid[0][1], methodArn: METHOD_ARN, expect: cand.expect }));
   for (let i = 0; i < RUNS; i++) {
+    mkdirSync(profDir, { recursive: true });
     const r = spawnSync(
       process.execPath,
-      ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=25', join(BENCH, 'child', 'cold.cjs'), bundle, spec],
+      [join(BENCH, 'child', 'cold.cjs'), bundle, spec, join(profDir, `cold-${i}.cpuprofile`)],
       { env: childEnv, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] },
     );
     const m = JSON.parse(r.output[3].toString());
     if (m.failure) throw new Error(`wrong outcome: ${m.failure}`);
+    coldRuns.push(m);
   }
 } else {
   const t = await makeTokens({ issuer: ISSUER, kid: keys.kid, privateKeyPem: keys.privateKeyPem, count: TOKENS });
@@ -111,6 +139,14 @@ if (COLD) {
   }
 }
 
+if (COLD) {
+  const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+  console.log(
+    `require ${med(coldRuns.map((m) => m.requireMs)).toFixed(2)} ms, first event ${med(coldRuns.map((m) => m.firstEventMs)).toFixed(2)} ms ` +
+      `(medians, profiler on, unminified bundle)`,
+  );
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Summaries: self time by module (esbuild's `// path` markers in the unminified bundle) and by function.
 const bundleUrl = pathToFileURL(bundle).href;
@@ -140,6 +176,7 @@ for (const f of readdirSync(profDir)) {
   prof.samples.forEach((nid, i) => self.set(nid, (self.get(nid) ?? 0) + (prof.timeDeltas[i] ?? 0)));
   for (const [nid, us] of self) {
     const cf = nodes.get(nid).callFrame;
+    if (cf.url === '' && cf.functionName === 'dispatch') continue; // the inspector itself (Profiler.stop)
     let mod;
     if (cf.url === bundleUrl) mod = moduleOf(cf.lineNumber);
     else if (harness.test(cf.url)) mod = '(bench harness)';

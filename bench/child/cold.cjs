@@ -19,7 +19,19 @@ const callback = (e, r) => {
   cbRes = r;
 };
 
+// bench/profile.mjs --cold: CPU-profile the require and the first event only (argv[4] = where the profile goes).
+const profileOut = process.argv[4];
+const session = profileOut ? new (require('node:inspector').Session)() : undefined;
+const post = (method, params) =>
+  new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+
 async function main() {
+  if (session) {
+    session.connect();
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 20 });
+    await post('Profiler.start');
+  }
   const bootMs = performance.now(); // process start → here (node bootstrap + this script)
   const loaded0 = process.moduleLoadList.length;
   const t0 = performance.now();
@@ -37,6 +49,7 @@ async function main() {
   }
   const t2 = performance.now();
   const loaded2 = process.moduleLoadList.length;
+  if (session) require('node:fs').writeFileSync(profileOut, JSON.stringify((await post('Profiler.stop')).profile));
   if (cbCalled) {
     threw = !!cbErr;
     err = cbErr;
