@@ -86,7 +86,9 @@ export interface ClerkLambdaAuthorizerProps {
   /**
    * Tolerance applied to `exp`, `nbf` and `iat` for clock differences; 0 to 5 minutes, whole seconds.
    *
-   * @default Duration.seconds(5) - Clerk's own default skew
+   * The default is Clerk's own. A larger skew lets an expired token through for longer.
+   *
+   * @default Duration.seconds(5)
    */
   readonly clockSkew?: Duration;
 
@@ -101,7 +103,7 @@ export interface ClerkLambdaAuthorizerProps {
    * while sparing the function all but about two invocations per token and API. Set `Duration.seconds(0)` to verify
    * every request. With `sessionCookie`, caching must stay off.
    *
-   * @default Duration.seconds(30) - or Duration.seconds(0) when `sessionCookie` is true
+   * @default - Duration.seconds(30); Duration.seconds(0) when `sessionCookie` is true
    * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/configure-api-gateway-lambda-authorization.html
    */
   readonly resultsCacheTtl?: Duration;
@@ -109,7 +111,9 @@ export interface ClerkLambdaAuthorizerProps {
   /**
    * Accept session tokens whose session is pending (`sts: "pending"`, e.g. an organization must still be chosen).
    *
-   * @default false - pending sessions are refused (401), as Clerk's SDKs treat them as signed out
+   * By default pending sessions are refused (401), as Clerk's SDKs treat them as signed out.
+   *
+   * @default false
    */
   readonly allowPendingSessions?: boolean;
 
@@ -124,22 +128,26 @@ export interface ClerkLambdaAuthorizerProps {
    * Cookie-authenticated requests are exposed to CSRF like any cookie session: set `authorizedParties`, and keep
    * state-changing routes behind non-simple requests (JSON bodies) or your own CSRF check.
    *
-   * @default false - only the `Authorization` header is read
+   * @default false
    */
   readonly sessionCookie?: boolean;
 
   /**
    * Memory of the function in MB (128 to 10240); Lambda allots CPU in proportion.
    *
-   * @default 256 - twice the CPU share of 128 MB for the CPU-bound parts (module load, key import, RSA verify); the
-   * handler needs far less memory than that
+   * The default buys twice the CPU share of 128 MB for the CPU-bound parts of an invocation (module load and key
+   * import at a cold start, RSA verification); the handler itself needs far less memory than that.
+   *
+   * @default 256
    */
   readonly memorySize?: number;
 
   /**
    * The instruction set of the function.
    *
-   * @default lambda.Architecture.ARM_64 - the handler is plain JavaScript, and arm64 costs less per GB-second
+   * The handler is plain JavaScript without native code, so it runs on either; arm64 costs less per GB-second.
+   *
+   * @default lambda.Architecture.ARM_64
    */
   readonly architecture?: lambda.Architecture;
 
@@ -155,8 +163,11 @@ export interface ClerkLambdaAuthorizerProps {
   /**
    * A log group for the function, instead of the one this construct creates.
    *
-   * @default - a log group created by this construct, retention `logRetention`, removal policy RETAIN (the CDK
-   * default: authorization logs are audit data and survive the stack)
+   * The log group this construct creates has the retention `logRetention` and the removal policy RETAIN (the CDK
+   * default, kept on purpose: the decision log is audit data and outlives the stack; delete it by hand, or pass your
+   * own log group with the removal policy you want).
+   *
+   * @default - a log group created by this construct
    */
   readonly logGroup?: logs.ILogGroup;
 
@@ -439,6 +450,9 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
   /**
    * The API Gateway authorizer this construct uses on a REST API, created on first use.
    *
+   * The authorizer and its invoke permission live in the API's stack (so one construct can protect APIs of other
+   * stacks without a cyclic reference), and their ids do not depend on the enclosing Stage.
+   *
    * For methods added without {@link addMethod}: `resource.addMethod('GET', integration, { authorizer })` (no
    * OPTIONS check and no CORS gateway responses then).
    *
@@ -487,6 +501,8 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
 
   /**
    * The API Gateway authorizer this construct uses on an HTTP API, created on first use.
+   *
+   * Placed like the REST authorizers (see {@link authorizerForRestApi}).
    *
    * @param api the HTTP API
    */
