@@ -94,6 +94,7 @@ const childEnv = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp', TZ:
 const profDir = join(OUT, 'cpuprofiles');
 
 const coldRuns = [];
+let measuredCalls = 0;
 if (COLD) {
   const t = await makeTokens({ issuer: ISSUER, kid: keys.kid, privateKeyPem: keys.privateKeyPem, count: 1, threads: 1 });
   const spec = join(OUT, 'cold.json');
@@ -133,6 +134,7 @@ if (COLD) {
   });
   const out = JSON.parse(readFileSync(cfg.out, 'utf8'));
   if (out.failureCount) throw new Error(`wrong outcomes: ${out.failures.join('; ')}`);
+  measuredCalls = out.calls;
   for (const k of KINDS) {
     const s = out.samples[k].sort((a, b) => a - b);
     if (s.length) console.log(`${k}: p50 ${s[Math.floor(s.length / 2)].toFixed(1)} µs over ${s.length} calls (profiler on)`);
@@ -189,10 +191,13 @@ for (const f of readdirSync(profDir)) {
     total += us;
   }
 }
+const perCall = COLD ? RUNS : measuredCalls; // µs per call (warm) or per process (cold)
 const print = (title, map, n) => {
-  console.log(`\n${title}`);
+  console.log(`\n${title} (ms sampled, share, µs per ${COLD ? 'process' : 'call'})`);
   for (const [k, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, n)) {
-    console.log(`${(us / 1000).toFixed(1).padStart(9)} ms ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`);
+    console.log(
+      `${(us / 1000).toFixed(1).padStart(9)} ms ${((100 * us) / total).toFixed(1).padStart(5)} % ${(us / perCall).toFixed(2).padStart(8)} µs  ${k}`,
+    );
   }
 };
 console.log(`\n${id} ${COLD ? `cold (${RUNS} processes)` : `warm${KIND ? ` (${KIND} only)` : ''}`}: ${(total / 1000).toFixed(0)} ms sampled`);
