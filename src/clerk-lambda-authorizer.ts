@@ -299,7 +299,11 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
         `\`logRetention\` must not be set together with \`logGroup\` (set the retention on your log group), got: ${props.logRetention} days`,
       );
     }
-    this.authorizerName = props.authorizerName ?? Names.uniqueResourceName(this, { maxLength: 128 });
+    const authorizerName = props.authorizerName ?? Names.uniqueResourceName(this, { maxLength: 128 });
+    if (!Token.isUnresolved(authorizerName) && (authorizerName.length === 0 || authorizerName.trim() !== authorizerName)) {
+      throw new Error(`\`authorizerName\` must be a non-empty string without surrounding spaces, got: ${JSON.stringify(authorizerName)}`);
+    }
+    this.authorizerName = authorizerName;
 
     // Every variable the handler reads is written, defaults included, so the template documents the configuration;
     // the optional checks (aud, azp, predicate) have no "off" value and are written only when configured. The JWKS
@@ -517,10 +521,14 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
       authorizerUri: this.invocationUri(),
       payloadFormatVersion: apigwv2.AuthorizerPayloadVersion.VERSION_2_0,
       enableSimpleResponses: true,
-      // With the cookie as a source there is no single identity source (and no caching): the handler reads both.
-      identitySource: this.sessionCookie ? [] : ['$request.header.Authorization'],
+      identitySource: ['$request.header.Authorization'],
       resultsCacheTtl: Duration.seconds(this.cacheTtlSeconds),
     });
+    if (this.sessionCookie) {
+      // The handler reads the header or the cookie, so neither may be required before invoking it; without an
+      // identity source API Gateway always invokes (which caching, off in this mode, would not allow).
+      (authorizer.node.defaultChild as apigwv2.CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
+    }
     this.allowInvoke(scope, api.apiId, authorizer.authorizerId);
     this.httpAuthorizers.set(api, authorizer);
     return authorizer;

@@ -44,7 +44,7 @@ interface Synthesized {
   readonly handler: Handler;
   readonly environment: Record<string, string>;
   readonly rest: { readonly Type: string; readonly IdentitySource?: string; readonly IdentityValidationExpression?: string };
-  readonly http: { readonly IdentitySource: string[]; readonly EnableSimpleResponses: boolean; readonly AuthorizerPayloadFormatVersion: string };
+  readonly http: { readonly IdentitySource?: string[]; readonly EnableSimpleResponses: boolean; readonly AuthorizerPayloadFormatVersion: string };
 }
 
 const outdirs: string[] = [];
@@ -153,7 +153,7 @@ async function httpGateway(s: Synthesized, authorization: string | undefined, co
   const headers: Record<string, string> = {};
   if (authorization !== undefined) headers.authorization = authorization;
   // A listed identity source that is missing is a 401 without invocation.
-  for (const source of s.http.IdentitySource) {
+  for (const source of s.http.IdentitySource ?? []) {
     const header = /^\$request\.header\.(.+)$/.exec(source)?.[1]?.toLowerCase();
     if (header === undefined || headers[header] === undefined || headers[header] === '') return 401;
   }
