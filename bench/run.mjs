@@ -285,7 +285,12 @@ if (ours && floor && ours.stats.valid && floor.stats.valid && ours.coldStats && 
   );
   const cr = ours.coldStats.requirePlusFirstMs / floor.coldStats.requirePlusFirstMs;
   t('cold require + first event <= 1.5x floor', cr <= 1.5, `${fmtX(cr)} (${fmtMs(ours.coldStats.requirePlusFirstMs)} vs ${fmtMs(floor.coldStats.requirePlusFirstMs)})`);
-  t('bundle <= 20 KB minified (20,000 bytes)', ours.bytes <= 20000, `${ours.bytes.toLocaleString('en-US')} bytes`);
+  // "20 KB" read strictly as 20,000 bytes; the KiB figure is printed too, for the other reading (20,480 bytes).
+  t(
+    'bundle <= 20 KB minified (20,000 bytes)',
+    ours.bytes <= 20000,
+    `${ours.bytes.toLocaleString('en-US')} bytes = ${(ours.bytes / 1024).toFixed(2)} KiB (${ours.bytes <= 20480 ? 'within' : 'over'} 20 KiB)`,
+  );
   // "No slower" with a 5 % allowance for timer noise; the ratios are printed so anyone can judge.
   for (const k of ['expired', 'badsig']) {
     const e = ours.stats[k];
@@ -344,6 +349,7 @@ md.push(
 if (ours && oursConfig) {
   md.push('');
   md.push(
+    `${oursConfig.fn ? `The template's function: ${oursConfig.fn.Runtime}, ${(oursConfig.fn.Architectures || ['x86_64']).join(',')}, ${oursConfig.fn.MemorySize} MB (measured here on Node ${process.version}, ${process.arch}, unthrottled). ` : ''}` +
     `Shipped handler configured from ${oursConfig.source === 'synth' ? 'a synthesized stack (the function\'s Environment.Variables: ' + Object.keys(oursConfig.env).join(', ') + ')' : oursConfig.source === 'contract' ? 'the contract\'s env vars (construct not available yet)' : 'issuer + PEM only (NOT as the construct would configure it)'}.`,
   );
 }
