@@ -112,17 +112,27 @@ async function main(): Promise<number> {
     // Organization claims, v2: `fea` lists the org features, `o.per` the permission names, `o.fpm` one bitmask per
     // feature (bit i = per[i]). fpm "1" on feature invoices = org:invoices:read; "2" = org:invoices:write only.
     const accountant = sign(session({
-      sub: 'user_2accountant', sid: 'sess_2accountant', fea: 'o:invoices',
+      sub: 'user_2accountant',
+      sid: 'sess_2accountant',
+      fea: 'o:invoices',
       o: { id: 'org_2acme', slg: 'acme', rol: 'accountant', per: 'read,write', fpm: '1' },
     }));
     const writerOnly = sign(session({
-      sub: 'user_2clerk', sid: 'sess_2clerk', fea: 'o:invoices',
+      sub: 'user_2clerk',
+      sid: 'sess_2clerk',
+      fea: 'o:invoices',
       o: { id: 'org_2acme', slg: 'acme', rol: 'clerk', per: 'read,write', fpm: '2' },
     }));
     const noOrg = sign(session({ sub: 'user_2solo', sid: 'sess_2solo' }));
     const v1Org = sign(clerkV1Payload({
-      iss: ISSUER, azp: APP_ORIGIN, sub: 'user_1legacy', sid: 'sess_1legacy',
-      org_id: 'org_2acme', org_role: 'org:accountant', org_slug: 'acme', org_permissions: ['org:invoices:read'],
+      iss: ISSUER,
+      azp: APP_ORIGIN,
+      sub: 'user_1legacy',
+      sid: 'sess_1legacy',
+      org_id: 'org_2acme',
+      org_role: 'org:accountant',
+      org_slug: 'acme',
+      org_permissions: ['org:invoices:read'],
     }, now));
 
     const rest = 'AdminRestApi';

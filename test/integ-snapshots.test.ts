@@ -1,0 +1,68 @@
+/**
+ * The integration tests' snapshots (test/integ.*.ts.snapshot/), checked offline on every `npx projen build`.
+ *
+ * integ-runner without `--update-on-failed` or `--force` only synthesizes each test/integ.*.ts app and diffs its
+ * templates with the committed snapshot: no deployment, no AWS credentials, no lookups, no network. Any difference
+ * fails, except asset hashes: the tests set `diffAssets: false`, because the handler bundle's hash changes with every
+ * handler commit while what these tests pin is the infrastructure around it.
+ *
+ * After an intended change, regenerate the snapshots (offline), review the diff and commit the snapshot directories:
+ *
+ *   npx projen bundle && npx integ-runner --directory test --language typescript --parallel-regions us-east-1 --max-workers 1 --app "node -r ts-node/register/transpile-only {filePath}" --force --dry-run --update-on-failed && rm -rf test/integ.*.ts.snapshot/asset.*
+ *
+ * The snapshots keep templates and manifests but not asset directories: asset contents are not compared, each test
+ * would carry a 2 MB copy of integ-tests-alpha's assertion provider, and the handler copy would go stale between
+ * regenerations anyway. Without them a snapshot cannot be deployed as the "before" state of integ-runner's update
+ * workflow, so the tests turn it off (`stackUpdateWorkflow: false`).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+const INTEG_RUNNER = require.resolve('@aws-cdk/integ-runner/bin/integ-runner');
+
+/** The options every integ-runner call here uses; the regeneration one-liner above adds the update flags. */
+const ARGS = [
+  '--directory', 'test',
+  '--language', 'typescript',
+  '--parallel-regions', 'us-east-1',
+  '--max-workers', '1',
+  '--app', 'node -r ts-node/register/transpile-only {filePath}',
+];
+
+/** The integ test apps, as integ-runner discovers them. */
+const INTEG_TESTS = fs.readdirSync(path.join(ROOT, 'test')).filter((f) => /^integ\..+\.ts$/.test(f)).sort();
+
+/** integ-runner in the repository root, without the variables that point a deploy run at a real Clerk instance. */
+function integRunner(...args: string[]) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CLERK_INTEG_')));
+  return spawnSync(process.execPath, [INTEG_RUNNER, ...ARGS, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 240_000 });
+}
+
+test('the integ tests are the ones integ-runner discovers, each with a committed snapshot', () => {
+  expect(INTEG_TESTS).toEqual(['integ.jwt-authorizer.ts', 'integ.lambda-authorizer.ts']);
+  const listed = integRunner('--list');
+  expect(listed.status).toBe(0);
+  expect(listed.stdout.trim().split('\n').sort()).toEqual(INTEG_TESTS);
+  for (const test of INTEG_TESTS) {
+    const dir = path.join(ROOT, 'test', `${test}.snapshot`);
+    expect(fs.existsSync(path.join(dir, 'manifest.json'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'integ.json'))).toBe(true);
+  }
+});
+
+test('every integ test synthesizes to its committed snapshot (offline, asset hashes ignored)', () => {
+  const run = integRunner();
+  const output = `${run.stdout}\n${run.stderr}`;
+  if (run.status !== 0) {
+    throw new Error(
+      `integ-runner found snapshot drift (exit ${run.status}${run.signal ? `, ${run.signal}` : ''}). If the change is ` +
+        'intended, regenerate the snapshots with the one-liner at the top of test/integ-snapshots.test.ts and commit ' +
+        `them.\n${output}`,
+    );
+  }
+  for (const test of INTEG_TESTS) {
+    expect(output).toMatch(new RegExp(`UNCHANGED\\s+${test.replace(/\.ts$/, '').replace(/\./g, '\\.')}\\s`));
+  }
+}, 240_000);
