@@ -283,13 +283,14 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
       props.clockSkew ?? Duration.seconds(5), 'clockSkew', Duration.seconds(0), Duration.minutes(5));
     this.sessionCookie = props.sessionCookie ?? false;
     const ttl = validateDurationSeconds(props.resultsCacheTtl, 'resultsCacheTtl', Duration.seconds(0), Duration.hours(1));
-    if (this.sessionCookie && ttl !== undefined && ttl !== 0) {
+    // An unresolved TTL cannot be shown to be 0, so it is refused with the cookie too.
+    if (this.sessionCookie && props.resultsCacheTtl !== undefined && ttl !== 0) {
       throw new Error(
         '`resultsCacheTtl` must be 0 when `sessionCookie` is true (the cache key cannot cover both the cookie and the ' +
-          `Authorization header, so a cached answer could be replayed for another caller), got: ${props.resultsCacheTtl!.toHumanString()}`,
+          `Authorization header, so a cached answer could be replayed for another caller), got: ${props.resultsCacheTtl.toHumanString()}`,
       );
     }
-    this.cacheTtlSeconds = ttl ?? (this.sessionCookie ? 0 : 30);
+    this.cacheTtlSeconds = ttl ?? props.resultsCacheTtl?.toSeconds() ?? (this.sessionCookie ? 0 : 30);
     const memorySize = props.memorySize ?? 256;
     if (!Token.isUnresolved(memorySize) && (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)) {
       throw new Error(`\`memorySize\` must be a whole number of MB from 128 to 10240, got: ${memorySize}`);
@@ -320,7 +321,7 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
       environment.CLERK_AUTHORIZED_PARTIES = stack.toJsonString(props.authorizedParties);
     }
     if (props.predicate !== undefined) environment.CLERK_PREDICATE = renderPredicate(props.predicate);
-    environment.CLERK_CLOCK_SKEW_SECONDS = String(clockSkew);
+    environment.CLERK_CLOCK_SKEW_SECONDS = Token.asString(clockSkew ?? props.clockSkew!.toSeconds());
     environment.CLERK_ALLOW_PENDING_SESSIONS = String(props.allowPendingSessions ?? false);
     environment.CLERK_SESSION_COOKIE = String(this.sessionCookie);
     checkEnvironmentSize(environment);

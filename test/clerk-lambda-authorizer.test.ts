@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { App, Duration, Stack, Stage } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -1046,6 +1046,28 @@ describe('ClerkLambdaAuthorizer', () => {
       expect(() => construct({ resultsCacheTtl: Duration.seconds(3601) })).toThrow(
         new Error('`resultsCacheTtl` must be a whole number of seconds from 0 seconds to 1 hour, got: 1 hour 1 second'),
       );
+    });
+
+    test('unresolved durations are passed through to the template', () => {
+      const stack = newStack();
+      const ttl = new CfnParameter(stack, 'Ttl', { type: 'Number' }).valueAsNumber;
+      const skew = new CfnParameter(stack, 'Skew', { type: 'Number' }).valueAsNumber;
+      const clerk = new ClerkLambdaAuthorizer(stack, 'Clerk', {
+        issuer: ISSUER,
+        resultsCacheTtl: Duration.seconds(ttl),
+        clockSkew: Duration.seconds(skew),
+      });
+      clerk.addMethod(new apigw.RestApi(stack, 'Api').root, 'GET', new apigw.MockIntegration());
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: { Ref: 'Ttl' } });
+      expect(environmentOf(stack).CLERK_CLOCK_SKEW_SECONDS).toEqual({ Ref: 'Skew' });
+    });
+
+    test('fails if sessionCookie is combined with an unresolved cache TTL', () => {
+      const stack = newStack();
+      const ttl = new CfnParameter(stack, 'Ttl', { type: 'Number' }).valueAsNumber;
+      expect(() => new ClerkLambdaAuthorizer(stack, 'Clerk', { issuer: ISSUER, sessionCookie: true, resultsCacheTtl: Duration.seconds(ttl) }))
+        .toThrow(/^`resultsCacheTtl` must be 0 when `sessionCookie` is true \(the cache key cannot cover both the cookie and the Authorization header, so a cached answer could be replayed for another caller\), got: /);
     });
 
     test('fails if sessionCookie is combined with a cache', () => {
