@@ -55,7 +55,7 @@ function fromAuthorization(value: unknown): string | Rejection {
   if (value === undefined || value === null || value === '') return reject('token_missing');
   if (typeof value !== 'string') return reject('token_malformed');
   if (value.length > MAX_TOKEN_LENGTH + 7) return reject('token_too_large');
-  const token = value.length > 7 && value.charCodeAt(6) === 32 && value.slice(0, 6).toLowerCase() === 'bearer' ? value.slice(7) : value;
+  const token = value.length >= 7 && value.charCodeAt(6) === 32 && value.slice(0, 6).toLowerCase() === 'bearer' ? value.slice(7) : value;
   return token === '' ? reject('token_missing') : token;
 }
 
