@@ -321,7 +321,8 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
       environment.CLERK_AUTHORIZED_PARTIES = stack.toJsonString(props.authorizedParties);
     }
     if (props.predicate !== undefined) environment.CLERK_PREDICATE = renderPredicate(props.predicate);
-    environment.CLERK_CLOCK_SKEW_SECONDS = Token.asString(clockSkew ?? props.clockSkew!.toSeconds());
+    environment.CLERK_CLOCK_SKEW_SECONDS =
+      clockSkew !== undefined ? String(clockSkew) : Token.asString(props.clockSkew!.toSeconds());
     environment.CLERK_ALLOW_PENDING_SESSIONS = String(props.allowPendingSessions ?? false);
     environment.CLERK_SESSION_COOKIE = String(this.sessionCookie);
     checkEnvironmentSize(environment);
