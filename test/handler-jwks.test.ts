@@ -1,0 +1,234 @@
+/**
+ * JWKS mode of the shipped bundle against a real HTTP server on 127.0.0.1: caching, key rotation, cooldown, cache
+ * expiry, and failing closed (401, never a 500 or a hang) when the JWKS is down, slow or garbage.
+ */
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { bearer, fixTime, Handler, httpEvent, invoke, loadHandler, restTokenEvent, TestClock } from './util/handler';
+import { clerkV2Payload, makeKeys, NOW, sessionHeader, signJwt, TEST_ISSUER, testKeys } from './util/tokens';
+
+/** A JWKS server whose answer the test changes; counts requests. */
+class JwksServer {
+  public requests = 0;
+  /** Status, body and extra headers of the next answers; `hang` never answers. */
+  public answer: { status: number; body: string; headers?: Record<string, string> } | 'hang' = { status: 200, body: '{"keys":[]}' };
+  private readonly server = http.createServer((req, res) => {
+    this.requests++;
+    if (this.answer === 'hang') return; // keep the socket open, never answer
+    res.writeHead(this.answer.status, { 'content-type': 'application/json', ...this.answer.headers });
+    res.end(this.answer.body);
+  });
+
+  public async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/.well-known/jwks.json`;
+  }
+
+  public serve(...jwks: Array<Record<string, unknown>>): void {
+    this.answer = { status: 200, body: JSON.stringify({ keys: jwks }) };
+  }
+
+  public async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const keyA = testKeys('ins_a');
+const keyB = testKeys('ins_b');
+const tokenFor = (keys: { kid: string; privateKey: Parameters<typeof signJwt>[2] }, overrides: Record<string, unknown> = {}) =>
+  signJwt(sessionHeader(keys.kid), clerkV2Payload(overrides), keys.privateKey);
+
+let server: JwksServer;
+let uri: string;
+let clock: TestClock;
+
+beforeEach(async () => {
+  server = new JwksServer();
+  uri = await server.start();
+  clock = fixTime();
+});
+afterEach(async () => {
+  clock.restore();
+  await server.stop();
+});
+
+function load(env: Record<string, string> = {}): Handler {
+  return loadHandler({
+    CLERK_ISSUER: TEST_ISSUER,
+    CLERK_JWKS_URI: uri,
+    CLERK_JWKS_TIMEOUT_MS: '500',
+    CLERK_JWKS_COOLDOWN_MS: '30000',
+    CLERK_JWKS_CACHE_MAX_AGE_MS: '600000',
+    ...env,
+  });
+}
+
+const verdict = async (handler: Handler, token: string) => {
+  const out = await invoke(handler, restTokenEvent(bearer(token)));
+  return { status: out.status, reason: out.logs[0]?.reason };
+};
+
+test('nothing is fetched at cold start; the first token fetches once, later ones use the cache', async () => {
+  server.serve(keyA.jwk);
+  const handler = load();
+  expect(server.requests).toBe(0);
+  expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 200, reason: 'ok' });
+  expect(await verdict(handler, tokenFor(keyA, { sub: 'user_2' }))).toEqual({ status: 200, reason: 'ok' });
+  expect(await verdict(handler, tokenFor(keyA, { sub: 'user_3' }))).toEqual({ status: 200, reason: 'ok' });
+  expect(server.requests).toBe(1);
+});
+
+test('HTTP API 2.0 events verify through the JWKS too', async () => {
+  server.serve(keyA.jwk);
+  const out = await invoke(load(), httpEvent({ authorization: bearer(tokenFor(keyA)) }));
+  expect(out.result).toMatchObject({ isAuthorized: true });
+});
+
+test('a token refused on its claims costs no JWKS fetch', async () => {
+  server.serve(keyA.jwk);
+  const handler = load();
+  expect(await verdict(handler, tokenFor(keyA, { exp: NOW - 60 }))).toEqual({ status: 401, reason: 'expired' });
+  expect(await verdict(handler, tokenFor(keyA, { iss: 'https://evil.example.com' }))).toEqual({ status: 401, reason: 'iss_mismatch' });
+  expect(server.requests).toBe(0);
+});
+
+test('key rotation: a new kid is picked up by a refetch once the cooldown has passed', async () => {
+  server.serve(keyA.jwk);
+  const handler = load();
+  expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+  server.serve(keyA.jwk, keyB.jwk);
+  // Within the cooldown an unknown kid does not refetch: an attacker cannot make the authorizer hammer the JWKS.
+  clock.advance(29_000);
+  expect(await verdict(handler, tokenFor(keyB))).toEqual({ status: 401, reason: 'kid_unknown' });
+  expect(server.requests).toBe(1);
+  clock.advance(1_001);
+  expect(await verdict(handler, tokenFor(keyB))).toEqual({ status: 200, reason: 'ok' });
+  expect(server.requests).toBe(2);
+  expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+  expect(server.requests).toBe(2);
+});
+
+test('an unknown kid refetches at most once per cooldown and fails closed', async () => {
+  server.serve(keyA.jwk);
+  const handler = load({ CLERK_JWKS_COOLDOWN_MS: '1000' });
+  const stranger = makeKeys('ins_stranger');
+  expect(await verdict(handler, tokenFor(stranger))).toEqual({ status: 401, reason: 'kid_unknown' });
+  expect(server.requests).toBe(1);
+  for (let i = 0; i < 5; i++) expect((await verdict(handler, tokenFor(stranger))).reason).toBe('kid_unknown');
+  expect(server.requests).toBe(1);
+  clock.advance(1_001);
+  expect((await verdict(handler, tokenFor(stranger))).reason).toBe('kid_unknown');
+  expect(server.requests).toBe(2);
+});
+
+test('a key removed from the JWKS stops verifying once the cache expires (no stale KeyObject)', async () => {
+  server.serve(keyA.jwk);
+  const handler = load({ CLERK_JWKS_CACHE_MAX_AGE_MS: '60000' });
+  expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+  server.serve(keyB.jwk);
+  clock.advance(60_001);
+  expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'kid_unknown' });
+  expect((await verdict(handler, tokenFor(keyB))).status).toBe(200);
+});
+
+test('the same kid with a new key: the new key is used after the refetch', async () => {
+  const replacement = makeKeys('ins_a');
+  server.serve(keyA.jwk);
+  const handler = load({ CLERK_JWKS_CACHE_MAX_AGE_MS: '60000' });
+  expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+  server.serve(replacement.jwk);
+  clock.advance(60_001);
+  expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'signature_invalid' });
+  expect((await verdict(handler, tokenFor(replacement))).status).toBe(200);
+});
+
+test('concurrent tokens share one fetch', async () => {
+  server.serve(keyA.jwk);
+  const handler = load();
+  const outs = await Promise.all(Array.from({ length: 10 }, (_, i) => verdict(handler, tokenFor(keyA, { sub: `user_${i}` }))));
+  expect(outs.every((o) => o.status === 200)).toBe(true);
+  expect(server.requests).toBe(1);
+});
+
+test('a token signed by another key under a known kid is refused', async () => {
+  server.serve(keyA.jwk);
+  const impostor = makeKeys('ins_a');
+  expect(await verdict(load(), tokenFor(impostor))).toEqual({ status: 401, reason: 'signature_invalid' });
+});
+
+test('server down (connection refused) → 401 jwks_unavailable, for every event kind', async () => {
+  await server.stop();
+  const handler = load();
+  expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+  const out = await invoke(handler, httpEvent({ authorization: bearer(tokenFor(keyA)) }));
+  expect(out.result).toEqual({ isAuthorized: false });
+  expect(out.logs[0]).toEqual({ decision: 'unauthorized', reason: 'jwks_unavailable', kid: 'ins_a', event: 'HTTP2' });
+  server = new JwksServer(); // afterEach stops it
+  await server.start();
+});
+
+test('a server that never answers → 401 jwks_unavailable after CLERK_JWKS_TIMEOUT_MS, not API Gateway timeout', async () => {
+  server.answer = 'hang';
+  const handler = load({ CLERK_JWKS_TIMEOUT_MS: '200' });
+  // The jest timeout (5 s) is the guard: the answer comes from the 200 ms fetch timeout.
+  expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+}, 5000);
+
+test('the JWKS recovers: a failed fetch is retried on the next token', async () => {
+  server.answer = { status: 503, body: 'unavailable' };
+  const handler = load();
+  expect((await verdict(handler, tokenFor(keyA))).reason).toBe('jwks_unavailable');
+  server.serve(keyA.jwk);
+  expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+});
+
+describe('a garbage JWKS fails closed', () => {
+  const rsa1024 = makeKeys('ins_a', 'rsa', 1024);
+  const ec = makeKeys('ins_a', 'ec');
+  const privateJwk = { ...keyA.privateKey.export({ format: 'jwk' }), kid: 'ins_a', use: 'sig', alg: 'RS256' };
+  test.each<[string, { status: number; body: string; headers?: Record<string, string> }, string]>([
+    ['not JSON', { status: 200, body: '<html>oops</html>' }, 'jwks_unavailable'],
+    ['empty body', { status: 200, body: '' }, 'jwks_unavailable'],
+    ['JSON array', { status: 200, body: '[]' }, 'jwks_unavailable'],
+    ['keys not an array', { status: 200, body: '{"keys":"x"}' }, 'jwks_unavailable'],
+    ['keys with a non-object', { status: 200, body: '{"keys":[1]}' }, 'jwks_unavailable'],
+    ['HTTP 500', { status: 500, body: JSON.stringify({ keys: [keyA.jwk] }) }, 'jwks_unavailable'],
+    ['HTTP 404', { status: 404, body: 'not found' }, 'jwks_unavailable'],
+    ['a redirect (not followed)', { status: 302, body: '', headers: { location: 'http://127.0.0.1:1/jwks.json' } }, 'jwks_unavailable'],
+    ['empty key set', { status: 200, body: '{"keys":[]}' }, 'kid_unknown'],
+    ['broken modulus', { status: 200, body: JSON.stringify({ keys: [{ ...keyA.jwk, n: 'AAAA' }] }) }, 'kid_unknown'],
+    ['a 1024-bit key under the kid', { status: 200, body: JSON.stringify({ keys: [rsa1024.jwk] }) }, 'kid_unknown'],
+    ['an EC key under the kid', { status: 200, body: JSON.stringify({ keys: [ec.jwk] }) }, 'kid_unknown'],
+    ['a key for another alg', { status: 200, body: JSON.stringify({ keys: [{ ...keyA.jwk, alg: 'RS512' }] }) }, 'kid_unknown'],
+    ['a key for encryption', { status: 200, body: JSON.stringify({ keys: [{ ...keyA.jwk, use: 'enc' }] }) }, 'kid_unknown'],
+    ['a private key', { status: 200, body: JSON.stringify({ keys: [privateJwk] }) }, 'jwks_unavailable'],
+  ])('%s', async (_name, answer, reason) => {
+    server.answer = answer;
+    const out = await invoke(load(), restTokenEvent(bearer(tokenFor(keyA))));
+    expect(out.status).toBe(401);
+    expect(out.logs).toEqual([{ decision: 'unauthorized', reason, kid: 'ins_a', event: 'TOKEN' }]);
+  });
+});
+
+test('a JWKS key 1024 bits under the kid does not verify even a token it signed', async () => {
+  const weak = makeKeys('ins_weak', 'rsa', 1024);
+  server.serve(weak.jwk);
+  expect(await verdict(load(), tokenFor(weak))).toEqual({ status: 401, reason: 'kid_unknown' });
+});
+
+test('a token without kid verifies when the JWKS holds exactly one usable key', async () => {
+  server.serve(keyA.jwk);
+  const token = signJwt({ alg: 'RS256', typ: 'JWT' }, clerkV2Payload(), keyA.privateKey);
+  expect(await verdict(load(), token)).toEqual({ status: 200, reason: 'ok' });
+});
+
+test('a token without kid is refused when the JWKS holds several keys', async () => {
+  server.serve(keyA.jwk, keyB.jwk);
+  const token = signJwt({ alg: 'RS256', typ: 'JWT' }, clerkV2Payload(), keyA.privateKey);
+  expect(await verdict(load(), token)).toEqual({ status: 401, reason: 'kid_unknown' });
+});
+
+test('without CLERK_JWKS_URI or a PEM, the issuer JWKS is used (nothing is fetched at load)', () => {
+  expect(() => loadHandler({ CLERK_ISSUER: TEST_ISSUER })).not.toThrow();
+});
