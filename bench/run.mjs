@@ -35,7 +35,7 @@ const opt = (name, dflt) => {
 };
 const QUICK = flag('quick');
 const TOKENS = Number(opt('tokens', QUICK ? 400 : 8000)); // measured tokens per kind per candidate
-const ROUNDS = Number(opt('rounds', QUICK ? 2 : 4));
+const ROUNDS = Number(opt('rounds', QUICK ? 2 : 8));
 const COLD = Number(opt('cold', QUICK ? 5 : 30));
 const WARMUP = Number(opt('warmup', QUICK ? 100 : 300)); // warm-up tokens per kind, per warm process
 const ONLY = opt('candidates', '');
