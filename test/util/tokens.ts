@@ -154,16 +154,18 @@ export function signatureFor(alg: string, signingInput: string, key: KeyObject |
 }
 
 /**
- * A compact JWS of `payload` under `header`, signed with node:crypto for `header.alg` (default RS256 when `header`
- * has no string `alg`, e.g. an attack header without one). See `signatureFor` for the key types.
+ * A compact JWS of `payload` under `header`, signed with node:crypto for `signingAlg`, by default `header.alg` (or
+ * RS256 when `header` has no string `alg`). Pass `signingAlg` to make the header lie (`{ alg: 'none' }` signed
+ * RS256). See `signatureFor` for the key types.
  */
 export function signJwt(
   header: Record<string, unknown>,
   payload: Record<string, unknown> | string,
   key: KeyObject | string | Buffer,
+  signingAlg?: string,
 ): string {
   const signingInput = `${segment(header)}.${segment(payload)}`;
-  const alg = typeof header.alg === 'string' ? header.alg : 'RS256';
+  const alg = signingAlg ?? (typeof header.alg === 'string' ? header.alg : 'RS256');
   return `${signingInput}.${signatureFor(alg, signingInput, key)}`;
 }
 
