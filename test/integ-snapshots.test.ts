@@ -1,5 +1,6 @@
 /**
- * The integration tests' snapshots (test/integ.*.ts.snapshot/), checked offline on every `npx projen build`.
+ * The offline checks of the demo path: the integration tests' snapshots (test/integ.*.ts.snapshot/) and the README's
+ * first command (`npm run demo`, examples/demo.ts), both on every `npx projen build`.
  *
  * integ-runner without `--update-on-failed` or `--force` only synthesizes each test/integ.*.ts app and diffs its
  * templates with the committed snapshot: no deployment, no AWS credentials, no lookups, no network. Any difference
@@ -66,3 +67,17 @@ test('every integ test synthesizes to its committed snapshot (offline, asset has
     expect(output).toMatch(new RegExp(`UNCHANGED\\s+${test.replace(/\.ts$/, '').replace(/\./g, '\\.')}\\s`));
   }
 }, 240_000);
+
+test('the demo (examples/demo.ts, the README\'s first command) gets every expected answer', () => {
+  // What `npm run demo` runs after bundling (the test task bundles before jest).
+  const run = spawnSync(
+    process.execPath,
+    [require.resolve('ts-node/dist/bin.js'), '--project', 'tsconfig.dev.json', '--transpile-only', 'examples/demo.ts'],
+    { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+  );
+  if (run.status !== 0) throw new Error(`the demo failed (exit ${run.status})\n${run.stdout}\n${run.stderr}`);
+  expect(run.stdout).toMatch(/^All \d+ outcomes as expected/m);
+  expect(run.stdout).not.toMatch(/^FAIL /m);
+  // Tokens are never printed: no JWT-shaped string (three base64url segments starting with a JSON header) in the output.
+  expect(run.stdout).not.toMatch(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\./);
+}, 120_000);
