@@ -12,7 +12,7 @@ class JwksServer {
   public requests = 0;
   /** Status, body and extra headers of the next answers; `hang` never answers. */
   public answer: { status: number; body: string; headers?: Record<string, string> } | 'hang' = { status: 200, body: '{"keys":[]}' };
-  private readonly server = http.createServer((req, res) => {
+  private readonly server = http.createServer((_req, res) => {
     this.requests++;
     if (this.answer === 'hang') return; // keep the socket open, never answer
     res.writeHead(this.answer.status, { 'content-type': 'application/json', ...this.answer.headers });
