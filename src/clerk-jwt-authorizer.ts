@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { Annotations, Aspects, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
+import { Aspects, Stack, Token } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import { addProtectedRoutes, idWithinStage, PreflightWarning } from './private/http-routes';
 import { validateIssuer, validateStringList } from './private/validation';
 
 /**
@@ -85,16 +85,6 @@ export interface ClerkJwtRouteOptions extends apigwv2.BatchHttpRouteOptions {
    */
   readonly authorizationScopes?: string[];
 }
-
-/** The methods `HttpMethod.ANY` stands for, without `OPTIONS`. */
-const ANY_BUT_OPTIONS: readonly apigwv2.HttpMethod[] = [
-  apigwv2.HttpMethod.GET,
-  apigwv2.HttpMethod.POST,
-  apigwv2.HttpMethod.PUT,
-  apigwv2.HttpMethod.PATCH,
-  apigwv2.HttpMethod.DELETE,
-  apigwv2.HttpMethod.HEAD,
-];
 
 /** API Gateway's limit on the authorization scopes of one route. */
 const MAX_ROUTE_SCOPES = 10;
@@ -203,18 +193,8 @@ export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteA
    * @returns the routes created, in the order of their methods
    */
   public addRoutes(api: apigwv2.IHttpApi, options: ClerkJwtRouteOptions): apigwv2.HttpRoute[] {
-    const methods = expandMethods(options.methods ?? [apigwv2.HttpMethod.ANY]);
     validateStringList(options.authorizationScopes, 'authorizationScopes', MAX_ROUTE_SCOPES);
-    return methods.map(
-      (method) =>
-        new apigwv2.HttpRoute(api, `${method}${options.path}`, {
-          httpApi: api,
-          routeKey: apigwv2.HttpRouteKey.with(options.path, method),
-          integration: options.integration,
-          authorizer: this,
-          authorizationScopes: options.authorizationScopes,
-        }),
-    );
+    return addProtectedRoutes(api, this, options);
   }
 
   /**
@@ -257,37 +237,9 @@ export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteA
    */
   public bind(options: apigwv2.HttpRouteAuthorizerBindOptions): apigwv2.HttpRouteAuthorizerConfig {
     const authorizer = this.authorizerForHttpApi(options.route.httpApi);
-    Aspects.of(options.route).add(new PreflightWarning());
+    Aspects.of(options.route).add(new PreflightWarning('Jwt'));
     return { authorizerId: authorizer.authorizerId, authorizationType: this.authorizationType };
   }
-}
-
-/**
- * A construct-id fragment unique to `construct` within its Stage: the alphanumerics of its path below the Stage plus
- * a hash of that path (readable like `Names.uniqueId`, but independent of the Stage, so every stage of a pipeline
- * gets the same logical ids).
- */
-function idWithinStage(construct: IConstruct): string {
-  const stagePath = Stage.of(construct)?.node.path ?? '';
-  const relative = construct.node.path.slice(stagePath === '' ? 0 : stagePath.length + 1);
-  const readable = relative.replace(/[^A-Za-z0-9]/g, '').slice(0, 200);
-  const hash = createHash('sha256').update(relative).digest('hex').slice(0, 8).toUpperCase();
-  return `${readable}${hash}`;
-}
-
-/** Expands `ANY` and refuses `OPTIONS` and empty lists; keeps the first occurrence of each method. */
-function expandMethods(methods: apigwv2.HttpMethod[]): apigwv2.HttpMethod[] {
-  if (methods.length === 0) {
-    throw new Error('`methods` must list at least one HTTP method, got: []');
-  }
-  if (methods.includes(apigwv2.HttpMethod.OPTIONS)) {
-    throw new Error(
-      "`methods` must not include OPTIONS: a browser's CORS preflight carries no token, so the authorizer would " +
-        `refuse it (API Gateway answers preflights itself when the HttpApi has corsPreflight), got: ${methods.join(',')}`,
-    );
-  }
-  const expanded = methods.flatMap((m) => (m === apigwv2.HttpMethod.ANY ? ANY_BUT_OPTIONS : [m]));
-  return [...new Set(expanded)];
 }
 
 function validateIdentitySource(identitySource: string[]): void {
@@ -298,21 +250,5 @@ function validateIdentitySource(identitySource: string[]): void {
       '`identitySource` must be exactly one $request.header.<name> or $request.querystring.<name> selection (a JWT ' +
         `authorizer reads the token from one place), got: ${JSON.stringify(identitySource)}`,
     );
-  }
-}
-
-/** Warns, at synthesis, about a route whose key sends `OPTIONS` requests through the JWT authorizer. */
-class PreflightWarning implements IAspect {
-  public visit(node: IConstruct): void {
-    if (!(node instanceof apigwv2.CfnRoute) || Token.isUnresolved(node.routeKey)) return;
-    const method = node.routeKey.split(' ')[0];
-    if (node.routeKey === '$default' || method === 'ANY' || method === 'OPTIONS') {
-      Annotations.of(node).addWarningV2(
-        'cdk-clerk-authorizers:preflightBehindJwtAuthorizer',
-        `Route "${node.routeKey}" sends OPTIONS requests through the Clerk JWT authorizer, so browser CORS preflights ` +
-          '(which carry no token) get 401. List explicit methods, or add the route with ClerkJwtAuthorizer.addRoutes, ' +
-          'which expands ANY without OPTIONS; for $default, add an unauthenticated OPTIONS /{proxy+} route.',
-      );
-    }
   }
 }

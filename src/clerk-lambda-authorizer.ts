@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { Annotations, Aspects, Duration, IAspect, Lazy, Names, Stack, Stage, Token } from 'aws-cdk-lib';
+import { Aspects, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { ClaimPredicate } from './claim-predicate';
 import { ClerkAuthorizerFunction } from './clerk-authorizer-function';
+import { addProtectedRoutes, idWithinStage, PreflightWarning } from './private/http-routes';
 import { parsePredicate } from './private/predicate';
 import {
   validateDurationSeconds,
@@ -198,16 +198,6 @@ export interface ClerkLambdaRouteOptions extends apigwv2.BatchHttpRouteOptions {
    */
   readonly methods?: apigwv2.HttpMethod[];
 }
-
-/** Every method an `ANY` route stands for, minus OPTIONS (CORS preflight must never reach an authorizer). */
-const ANY_WITHOUT_OPTIONS: apigwv2.HttpMethod[] = [
-  apigwv2.HttpMethod.GET,
-  apigwv2.HttpMethod.POST,
-  apigwv2.HttpMethod.PUT,
-  apigwv2.HttpMethod.PATCH,
-  apigwv2.HttpMethod.DELETE,
-  apigwv2.HttpMethod.HEAD,
-];
 
 /** Lambda's limit on the total size of a function's environment variables (keys and values). */
 const MAX_ENVIRONMENT_BYTES = 4096;
@@ -415,26 +405,7 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
    * @returns the routes created, in the order of their methods
    */
   public addRoutes(api: apigwv2.IHttpApi, options: ClerkLambdaRouteOptions): apigwv2.HttpRoute[] {
-    const requested = options.methods ?? [apigwv2.HttpMethod.ANY];
-    if (requested.length === 0) {
-      throw new Error('`methods` must list at least one HTTP method, got: []');
-    }
-    if (requested.includes(apigwv2.HttpMethod.OPTIONS)) {
-      throw new Error(
-        "`methods` must not include OPTIONS: a browser's CORS preflight carries no token, so the authorizer would " +
-          `refuse it (API Gateway answers preflights itself when the HttpApi has corsPreflight), got: ${requested.join(',')}`,
-      );
-    }
-    const methods = [...new Set(requested.flatMap((m) => (m === apigwv2.HttpMethod.ANY ? ANY_WITHOUT_OPTIONS : [m])))];
-    return methods.map(
-      (method) =>
-        new apigwv2.HttpRoute(api, `${method}${options.path}`, {
-          httpApi: api,
-          routeKey: apigwv2.HttpRouteKey.with(options.path, method),
-          integration: options.integration,
-          authorizer: this,
-        }),
-    );
+    return addProtectedRoutes(api, this, options);
   }
 
   /**
@@ -446,7 +417,7 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
    * `$default`) gets a synthesis warning.
    */
   public bind(options: apigwv2.HttpRouteAuthorizerBindOptions): apigwv2.HttpRouteAuthorizerConfig {
-    Aspects.of(options.route).add(new PreflightWarning());
+    Aspects.of(options.route).add(new PreflightWarning('Lambda'));
     return {
       authorizerId: this.authorizerForHttpApi(options.route.httpApi).authorizerId,
       authorizationType: 'CUSTOM',
@@ -582,19 +553,6 @@ function renderPredicate(predicate: ClaimPredicate): string {
   return wire;
 }
 
-/**
- * A construct-id fragment unique to `construct` within its Stage: the alphanumerics of its path below the Stage plus
- * a hash of that path (readable like `Names.uniqueId`, but independent of the Stage). Same scheme as the JWT
- * authorizer's.
- */
-function idWithinStage(construct: IConstruct): string {
-  const stagePath = Stage.of(construct)?.node.path ?? '';
-  const relative = construct.node.path.slice(stagePath === '' ? 0 : stagePath.length + 1);
-  const readable = relative.replace(/[^A-Za-z0-9]/g, '').slice(0, 200);
-  const hash = createHash('sha256').update(relative).digest('hex').slice(0, 8).toUpperCase();
-  return `${readable}${hash}`;
-}
-
 /** Fails when the rendered environment would exceed Lambda's 4 KB limit (only a huge predicate can do that). */
 function checkEnvironmentSize(environment: Record<string, string>): void {
   if (Object.values(environment).some((value) => Token.isUnresolved(value))) return;
@@ -673,21 +631,4 @@ function corsHeaders(state: RestCorsState): Record<string, string> {
     }
   }
   return headers;
-}
-
-/** Warns, at synthesis, about a route whose key sends `OPTIONS` requests through the Lambda authorizer. */
-class PreflightWarning implements IAspect {
-  public visit(node: IConstruct): void {
-    if (!(node instanceof apigwv2.CfnRoute) || Token.isUnresolved(node.routeKey)) return;
-    const method = node.routeKey.split(' ')[0];
-    if (node.routeKey === '$default' || method === 'ANY' || method === 'OPTIONS') {
-      Annotations.of(node).addWarningV2(
-        'cdk-clerk-authorizers:preflightBehindLambdaAuthorizer',
-        `Route "${node.routeKey}" sends OPTIONS requests through the Clerk Lambda authorizer, so browser CORS ` +
-          'preflights (which carry no token) are refused. List explicit methods, or add the route with ' +
-          'ClerkLambdaAuthorizer.addRoutes, which expands ANY without OPTIONS; for $default, add an unauthenticated ' +
-          'OPTIONS /{proxy+} route.',
-      );
-    }
-  }
 }
