@@ -137,6 +137,7 @@ const ATTACKS: Array<[string, string, string]> = [
   // Size and shape.
   ['a 100 KB token', bearer(`${VALID_H}.${'A'.repeat(100 * 1024)}.${VALID_S}`), 'token_too_large'],
   ['a 100 KB header value of spaces', ' '.repeat(100 * 1024), 'token_too_large'],
+  ['a bare token just over 8192 characters', `${VALID_H}.${'A'.repeat(8192 - VALID_H.length - VALID_S.length)}.${VALID_S}`, 'token_too_large'],
   ['a deeply nested payload (forged)', bearer(jwtFromSegments(VALID_H, b64url(JSON.stringify(admin()).replace('{', `{"a":${deepArray(2500)},`)), VALID_S)), 'signature_invalid'],
   ['a deeply nested header', bearer(jwtFromSegments(b64url(`{"alg":"RS256","x":${deepArray(2000)}}`), VALID_P, VALID_S)), 'signature_invalid'],
   ['kid not a string', bearer(signJwt(header({ kid: { $ne: null } }), admin(), keys.privateKey)), 'token_malformed'],
@@ -199,6 +200,23 @@ describe('tokens only the issuer could sign, bent the wrong way', () => {
     expect(out.status).toBe(403);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('metadata');
+  });
+
+  test('a polluted Object.prototype (by other code in the process) supplies no header member or claim', async () => {
+    const pollute = { alg: 'RS256', sid: 'sess_evil', sub: 'user_evil', exp: NOW + 3600, metadata: { role: 'admin' } };
+    for (const [k, v] of Object.entries(pollute)) Object.defineProperty(Object.prototype, k, { value: v, configurable: true, writable: true });
+    try {
+      const noSid = await invoke(handler, restTokenEvent(bearer(good({ sid: undefined }))));
+      expect(noSid.logs[0].reason).toBe('sid_missing');
+      const noExp = await invoke(handler, restTokenEvent(bearer(good({ exp: undefined }))));
+      expect(noExp.logs[0].reason).toBe('exp_missing');
+      const noAlg = await invoke(handler, restTokenEvent(bearer(jwtFromSegments(segment({ kid: 'ins_test' }), VALID_P, VALID_S))));
+      expect(noAlg.logs[0].reason).toBe('alg_not_allowed');
+      const noRole = await invoke(handler, restTokenEvent(bearer(signJwt(header(), clerkV2Payload(), keys.privateKey))));
+      expect(noRole.logs[0].reason).toBe('predicate_failed');
+    } finally {
+      for (const k of Object.keys(pollute)) delete (Object.prototype as Record<string, unknown>)[k];
+    }
   });
 
   test('__proto__ cannot supply sub', async () => {

@@ -19,8 +19,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NOW } from './tokens';
 
-/** The shipped handler bundle. */
-export const BUNDLE_PATH = path.resolve(__dirname, '..', '..', 'assets', 'clerk-authorizer.lambda', 'index.js');
+/** The shipped handler bundle (`AUTHORIZER_BUNDLE` overrides it, e.g. to run the tests against a mutant). */
+export const BUNDLE_PATH = process.env.AUTHORIZER_BUNDLE ?? path.resolve(__dirname, '..', '..', 'assets', 'clerk-authorizer.lambda', 'index.js');
 
 /** The method ARN the REST event builders use. */
 export const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/items/42';
