@@ -27,6 +27,9 @@
  *   curl -s -X POST https://api.clerk.com/v1/sessions/$SESSION_ID/tokens -H "Authorization: Bearer $CLERK_SECRET_KEY" \
  *     -H 'Content-Type: application/json' -d '{"expires_in_seconds": 3600}' | jq -r .jwt
  *
+ * integ-tests-alpha's assertion function logs each request it makes, headers included, to its log group in your
+ * account: use a test user, and tokens that expire soon.
+ *
  * A deploy run with these variables rewrites the snapshot with your issuer and token: do not commit it; restore it
  * with `git checkout test/integ.jwt-authorizer.ts.snapshot`.
  *

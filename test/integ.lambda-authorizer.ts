@@ -29,6 +29,9 @@
  *   curl -s -X POST https://api.clerk.com/v1/sessions/$SESSION_ID/tokens -H "Authorization: Bearer $CLERK_SECRET_KEY" \
  *     -H 'Content-Type: application/json' -d '{"expires_in_seconds": 3600}' | jq -r .jwt
  *
+ * integ-tests-alpha's assertion function logs each request it makes, headers included, to its log group in your
+ * account: use a test user, and tokens that expire soon.
+ *
  * Tokens minted by the Backend API carry no `azp`, so this test sets no `authorizedParties` (its check is covered by
  * the unit tests and `npm run demo`). A deploy run with these variables rewrites the snapshot with your issuer and
  * tokens: do not commit it; restore it with `git checkout test/integ.lambda-authorizer.ts.snapshot`.
