@@ -6,7 +6,8 @@
  * committed snapshot in test/integ.lambda-authorizer.ts.snapshot/ (asset hashes ignored). See that file for the
  * one-liner that regenerates the snapshots after an intended change.
  *
- * DEPLOYED (an AWS account with `cdk bootstrap` done; creates and then destroys the stacks):
+ * DEPLOYED (an AWS account with `cdk bootstrap` done; creates and then destroys the stacks; the deployed assertions
+ * have not yet been run from this repository, which has no AWS account: the offline snapshot is what CI checks):
  *
  *   npx projen bundle
  *   npx integ-runner --directory test --language typescript --parallel-regions us-east-1 \
