@@ -15,6 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { bundleCandidate } from './lib/build.mjs';
 import { CANDIDATES, configureOurs } from './lib/candidates.mjs';
 import { KINDS, makeKeys, makeTokens } from './lib/tokens.mjs';
@@ -316,6 +317,13 @@ function withRatio(val, fval, fmt) {
 const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
 const mb = (k) => `${(k / 1024).toFixed(1)} MiB`;
 
+// Which code was measured: the commit, whether the handler's sources differ from it, the shipped bundle's hash.
+const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+const source = {
+  commit: git('rev-parse', '--short', 'HEAD'),
+  handlerSourcesModified: git('status', '--porcelain', '--', 'src/clerk-authorizer.lambda.ts', 'src/private').length > 0,
+  bundleSha256: ours ? createHash('sha256').update(readFileSync(ours.bundle)).digest('hex').slice(0, 16) : null,
+};
 const cpu = cpus();
 const machine = {
   date: started.toISOString(),
@@ -334,7 +342,8 @@ md.push('');
 md.push(
   `${machine.date.slice(0, 19).replace('T', ' ')} UTC · Node ${machine.node} · ${machine.platform} · ${machine.cpu} · ` +
     `${machine.cores} cores · load average ${machine.loadavgStart[0]} at start, ${machine.loadavgEnd[0]} at end · ` +
-    `${durationS.toFixed(0)} s`,
+    `${durationS.toFixed(0)} s · commit ${source.commit}` +
+    (ours ? ` (handler sources ${source.handlerSourcesModified ? 'MODIFIED in the working tree' : 'as committed'}, bundle sha256 ${source.bundleSha256}…)` : ''),
 );
 md.push('');
 md.push(
@@ -419,6 +428,7 @@ const text = md.join('\n') + '\n';
 
 const json = {
   machine,
+  source,
   durationS,
   quick: QUICK,
   invalid,
