@@ -505,6 +505,10 @@ describe('configuration errors at cold start name the variable', () => {
     ['issuer trailing slash', { CLERK_ISSUER: 'https://clerk.example.com/' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https://clerk.example.com/"`],
     ['issuer with query', { CLERK_ISSUER: 'https://clerk.example.com?a=1' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https://clerk.example.com?a=1"`],
     ['issuer not a URL', { CLERK_ISSUER: 'clerk.example.com' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "clerk.example.com"`],
+    ['issuer with credentials', { CLERK_ISSUER: 'https://u:p@clerk.example.com' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https://u:p@clerk.example.com"`],
+    ['issuer with a fragment', { CLERK_ISSUER: 'https://clerk.example.com#x' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https://clerk.example.com#x"`],
+    ['issuer with a space', { CLERK_ISSUER: 'https://clerk.example.com ' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https://clerk.example.com "`],
+    ['issuer without host', { CLERK_ISSUER: 'https:///path' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https:///path"`],
     ['PEM and JWKS both', { CLERK_JWKS_URI: 'https://clerk.example.com/.well-known/jwks.json' }, 'CLERK_PUBLIC_KEY_PEM and CLERK_JWKS_URI are both set: set CLERK_PUBLIC_KEY_PEM (networkless) or CLERK_JWKS_URI, not both'],
     ['PEM garbage', { CLERK_PUBLIC_KEY_PEM: 'not a key' }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: "not a key"`],
     ['PEM with literal \\n', { CLERK_PUBLIC_KEY_PEM: keys.publicKeyPem.replace(/\n/g, '\\n') }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${shown(keys.publicKeyPem.replace(/\n/g, '\\n'))}`],
@@ -541,6 +545,10 @@ describe('configuration errors at cold start name the variable', () => {
       expect((e as Error).message).not.toContain(privatePem.slice(100, 140));
     }
     expect.assertions(2);
+  });
+
+  test('an issuer with a path (Clerk satellite or proxy setups) is accepted', () => {
+    expect(() => loadHandler({ ...BASE, CLERK_ISSUER: 'https://example.com/__clerk' })).not.toThrow();
   });
 
   test('every variable at its boundary is accepted', () => {

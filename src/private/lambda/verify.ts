@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { KeyObject, verify as verifySignature } from 'node:crypto';
 import { isPlainObject, own } from '../predicate';
 import { Config } from './config';
@@ -36,12 +37,6 @@ export interface Seen {
 
 /** Header members that carry or point to a key: a token must never choose its own key. */
 const KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256'] as const;
-
-/**
- * A UTF-8 decoder that refuses invalid bytes (instead of substituting U+FFFD) and keeps a BOM (so JSON.parse refuses
- * it): the JSON parsed is exactly the JSON that was signed.
- */
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Verifies `token`; resolves to the verified token or to what refused it, and records the `kid` in `seen`. Never
@@ -166,10 +161,12 @@ function checkClaims(payload: Readonly<Record<string, unknown>>, config: Config,
  */
 function decodeObject(token: string, start: number, end: number): Record<string, unknown> | undefined {
   const bytes = decodeSegment(token, start, end);
-  if (bytes === undefined || bytes.length === 0) return undefined;
+  // Invalid UTF-8 is refused rather than decoded with U+FFFD substitutions, and a BOM is kept (JSON.parse refuses
+  // it): the JSON parsed is exactly the JSON that was signed.
+  if (bytes === undefined || bytes.length === 0 || !isUtf8(bytes)) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(utf8.decode(bytes));
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     return undefined;
   }
