@@ -152,6 +152,29 @@ const bench = project.addTask('bench', {
 bench.spawn(project.tasks.tryFind('bundle')!);
 bench.exec('node bench/run.mjs', { receiveArgs: true });
 
+// `npm run demo` (issue 5, the README's first command): synthesizes examples/app.ts in-process and runs its
+// authorizer functions, loaded from the cloud assembly, against Clerk-like tokens. No AWS, no Clerk, no network.
+const demo = project.addTask('demo', {
+  description: 'Synthesize examples/app.ts and run its authorizers against Clerk-like tokens (no AWS, no Clerk, no network)',
+});
+demo.spawn(project.tasks.tryFind('bundle')!);
+demo.exec('ts-node --project tsconfig.dev.json --transpile-only examples/demo.ts');
+
+// Integration tests (issue 5): test/integ.*.ts are integ-runner apps; test/integ-snapshots.test.ts compares their
+// snapshots offline in jest. This regenerates them (no deployment) without the asset directories it does not compare.
+const INTEG_RUNNER_ARGS =
+  '--directory test --language typescript --parallel-regions us-east-1 --max-workers 1 ' +
+  '--app "node -r ts-node/register/transpile-only {filePath}"';
+const integUpdate = project.addTask('integ:update', {
+  description: 'Regenerate the integ-runner snapshots of test/integ.*.ts offline (no deployment)',
+});
+integUpdate.spawn(project.tasks.tryFind('bundle')!);
+integUpdate.exec(`integ-runner ${INTEG_RUNNER_ARGS} --force --dry-run --update-on-failed`);
+integUpdate.exec('rm -rf test/integ.*.ts.snapshot/asset.*');
+
+// The example app and demo are for this repository, not for consumers' node_modules.
+project.addPackageIgnore('/examples/');
+
 // eslint type-checks through tsconfig.dev.json (the one tsconfig that covers src, the handler, test and examples);
 // projen's project-service mode would look for a tsconfig.json next to each file and miss test/ and the handler.
 project.tryFindObjectFile('.eslintrc.json')?.patch(
