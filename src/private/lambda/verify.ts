@@ -103,10 +103,11 @@ function checkHeader(header: Readonly<Record<string, unknown>>): Rejection | und
 /**
  * The registered and Clerk session claims, all own properties, all type-strict:
  * - `iss` equals the issuer exactly (a string; no normalization, so a trailing slash differs);
- * - `exp` is a required finite number, `exp <= now - skew` is expired; `nbf` and `iat`, when present, are finite
- *   numbers not later than `now + skew` (Clerk's SDK rules, to the millisecond);
+ * - `exp` is a required finite number, `floor(exp) <= now - skew` is expired; `nbf` and `iat`, when present, are
+ *   finite numbers not later than `now + skew` (Clerk's SDK rules, to the millisecond; a fractional `exp` is read in
+ *   whole seconds as Clerk does, fractional `nbf`/`iat` exactly, which is never laxer);
  * - `sub` and `sid` are non-empty strings (`sid` is what tells a session token from a JWT-template token, which
- *   outlives sign-out);
+ *   outlives sign-out), and `sub` is not a machine's (`mch_...`);
  * - `sts` absent (v1 without the claim) or `active`; `pending` only when allowed; any other value (a status this
  *   handler does not know, or not a string) is refused as not an active session (`session_pending`);
  * - when configured: `azp` a string in the list (absent is refused), `aud` a string in the list or an array with at
@@ -117,7 +118,8 @@ function checkClaims(payload: Readonly<Record<string, unknown>>, config: Config,
 
   const exp = own(payload, 'exp');
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return reject('exp_missing');
-  if (exp * 1000 <= nowMs - config.skewMs) return reject('expired');
+  // Whole seconds, as Clerk's SDK reads it (a fractional exp is truncated there); floor is never laxer than that.
+  if (Math.floor(exp) * 1000 <= nowMs - config.skewMs) return reject('expired');
   const nbf = own(payload, 'nbf');
   if (nbf !== undefined) {
     if (typeof nbf !== 'number' || !Number.isFinite(nbf)) return reject('token_malformed');
@@ -131,6 +133,8 @@ function checkClaims(payload: Readonly<Record<string, unknown>>, config: Config,
 
   const sub = own(payload, 'sub');
   if (typeof sub !== 'string' || sub.length === 0) return reject('sub_missing');
+  // Clerk's machine tokens have `mch_` subjects; its SDK refuses them where a session is expected, and so does this.
+  if (sub.startsWith('mch_')) return reject('category_not_session');
   const sid = own(payload, 'sid');
   if (typeof sid !== 'string' || sid.length === 0) return reject('sid_missing');
 
