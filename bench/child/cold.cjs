@@ -4,7 +4,7 @@
 // fd 3 as one JSON line. Usage: node cold.cjs <bundle.js> <spec.json>
 const { readFileSync, writeSync } = require('node:fs');
 const { performance } = require('node:perf_hooks');
-const { installLambdaConsole, lambdaContext, tokenEvent, check } = require('./outcome.cjs');
+const { installLambdaConsole, peakRssKB, lambdaContext, tokenEvent, check } = require('./outcome.cjs');
 
 installLambdaConsole();
 
@@ -60,7 +60,7 @@ async function main() {
     bootMs,
     requireMs: t1 - t0,
     firstEventMs: t2 - t1,
-    maxRssKB: process.resourceUsage().maxRSS,
+    maxRssKB: peakRssKB(),
     // Node-internal modules (builtins and their internals) first loaded by the require and by the first event.
     internalsByRequire: loaded1 - loaded0,
     internalsByFirstEvent: loaded2 - loaded1,

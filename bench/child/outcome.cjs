@@ -24,6 +24,20 @@ function installLambdaConsole() {
   console.error = emit('ERROR');
 }
 
+/**
+ * Peak RSS of this process in KiB: VmHWM from /proc/self/status (Linux). Not process.resourceUsage().maxRSS: on
+ * Linux, ru_maxrss survives fork+exec, so a child reports at least its parent's peak (the harness holds all tokens).
+ */
+function peakRssKB() {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return Math.round(process.memoryUsage().rss / 1024);
+}
+
 /** Lambda-like context object (the guide's handler takes `(event, context, callback)`). */
 const lambdaContext = {
   functionName: 'bench-authorizer',
@@ -93,4 +107,4 @@ function describe(res) {
   return `a ${typeof res} with keys ${res && typeof res === 'object' ? Object.keys(res).join(',') : ''}`;
 }
 
-module.exports = { KINDS, installLambdaConsole, lambdaContext, tokenEvent, stageArn, check };
+module.exports = { KINDS, installLambdaConsole, peakRssKB, lambdaContext, tokenEvent, stageArn, check };

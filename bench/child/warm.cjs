@@ -4,7 +4,7 @@
 // is checked. Kinds are interleaved call by call (valid, expired, badsig, forbidden, valid, ...).
 // Usage: node warm.cjs <config.json>; writes the result JSON to config.out.
 const { readFileSync, writeFileSync } = require('node:fs');
-const { KINDS, installLambdaConsole, lambdaContext, tokenEvent, check } = require('./outcome.cjs');
+const { KINDS, installLambdaConsole, peakRssKB, lambdaContext, tokenEvent, check } = require('./outcome.cjs');
 
 installLambdaConsole();
 
@@ -98,7 +98,7 @@ async function main() {
     warmupCalls: warm.events.length,
     samples: Object.fromEntries(KINDS.map((k, i) => [k, Array.from(samples[i].subarray(0, fill[i]))])),
     rssBeforeRequireKB,
-    maxRssKB: process.resourceUsage().maxRSS,
+    maxRssKB: peakRssKB(),
     failureCount,
     failures,
   };
