@@ -245,8 +245,8 @@ function buildPermissions(features: readonly string[], per: string | null | unde
   const masks = fpm.split(',');
   const result: string[] = [];
   for (let f = 0; f < features.length && f < masks.length; f++) {
-    const bits = decimalToBits(masks[f].trim());
-    for (let p = 0; p < bits.length && p < permissions.length; p++) {
+    const bits = decimalToBits(masks[f].trim(), permissions.length);
+    for (let p = 0; p < bits.length; p++) {
       if (bits[p] === 1) result.push(`org:${features[f]}:${permissions[p]}`);
     }
   }
@@ -254,24 +254,18 @@ function buildPermissions(features: readonly string[], per: string | null | unde
 }
 
 /**
- * The binary digits (least significant first) of a decimal string of any length, by long division as Clerk does it,
- * so masks wider than 53 bits decode exactly; `[]` when the string is not all digits.
+ * The lowest `count` binary digits (least significant first) of a decimal string of any length, as Clerk's
+ * `decimalToBinaryBits` reads it; `[]` when the string is not all digits. Reduced modulo 2^count first, so the cost
+ * is linear in the string and a long mask in a (signed) token cannot make the handler slow; Clerk's long division is
+ * quadratic.
  */
-export function decimalToBits(decimal: string): number[] {
+export function decimalToBits(decimal: string, count: number): number[] {
   if (!/^\d+$/.test(decimal)) return [];
-  let remaining = decimal.replace(/^0+/, '') || '0';
+  let value = BigInt(decimal) % 2n ** BigInt(count);
   const bits: number[] = [];
-  while (remaining !== '0') {
-    let quotient = '';
-    let remainder = 0;
-    for (let i = 0; i < remaining.length; i++) {
-      const value = remainder * 10 + remaining.charCodeAt(i) - 48;
-      const digit = Math.floor(value / 2);
-      if (quotient || digit !== 0) quotient += digit;
-      remainder = value % 2;
-    }
-    bits.push(remainder);
-    remaining = quotient || '0';
+  for (let i = 0; i < count; i++) {
+    bits.push(value % 2n === 1n ? 1 : 0);
+    value /= 2n;
   }
   return bits;
 }
