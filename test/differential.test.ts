@@ -91,6 +91,11 @@ const STRICTER: readonly Difference[] = [
     why: 'A `cat` header naming any category other than the session one is refused (Clerk\'s `authenticateRequest` refuses it too; `verifyToken` does not).',
   },
   {
+    tag: 'machine_sub',
+    reasons: ['category_not_session'],
+    why: 'A token whose `sub` starts with `mch_` (a machine) is refused as not a session token; `verifyToken` accepts it (Clerk\'s `authenticateRequest` refuses it too: token-type-mismatch).',
+  },
+  {
     tag: 'cat_ignore',
     reasons: ['category_not_session'],
     why: 'The "ignore" category `cl_I7d4PD111III` (stamped on every JWT class by instances with `use_ignore_jwt_cat`) is refused: it does not say the token is a session token. Clerk accepts it everywhere. OPEN QUESTION for the lead: instances with that setting get 401 on every request.',
@@ -151,25 +156,15 @@ const STRICTER: readonly Difference[] = [
  * Cases where the handler may allow what Clerk's full SDK path (`authenticateRequest`) refuses, though `verifyToken`
  * allows it too. Empty unless a run shows otherwise; any such case not listed here fails the test.
  */
-const LAXER_THAN_SDK: readonly Difference[] = [
-  {
-    tag: 'machine_sub',
-    reasons: ['ok', 'predicate_failed'],
-    why: 'authenticateRequest treats any JWT whose `sub` starts with `mch_` as a machine token (token-type-mismatch); the handler accepts it when it is otherwise a session token (session `cat` or none, `sid`, `sts`). Clerk mints no such token; verifyToken accepts it too. RECOMMENDATION to the handler: refuse `mch_` subjects.',
-  },
-];
+const LAXER_THAN_SDK: readonly Difference[] = [];
 
 /**
- * Known handler bugs: the handler is MORE permissive than Clerk on these cases. Tracked by `test.failing` below until
- * the handler is fixed (then that test fails: remove the entry and the marker).
+ * Handler bugs this test found, fixed since; their cases stay in the corpus as regressions (named here for the record):
+ * - `time_fractional_exp`: a fractional `exp` was compared exactly while Clerk truncates it to whole seconds, so for
+ *   `exp = now - skew + 0.5` the handler allowed a token Clerk calls expired (fixed in 96267f5: whole seconds).
+ * - `machine_sub`: a session-shaped token whose `sub` starts with `mch_` was allowed where authenticateRequest signs
+ *   it out as a machine token (fixed in 96267f5: refused as category_not_session; now a STRICTER entry).
  */
-const KNOWN_BUGS: readonly Difference[] = [
-  {
-    tag: 'time_fractional_exp',
-    reasons: ['ok', 'predicate_failed'],
-    why: 'A fractional `exp` is compared exactly (`exp * 1000 <= now - skew`), while Clerk truncates it to whole seconds first: for `exp = now - skew + 0.5` the handler allows a token Clerk calls expired. Fix: compare `Math.floor(exp) * 1000 <= nowMs - skewMs` (at least as strict as Clerk for every exp).',
-  },
-];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Corpus
@@ -582,7 +577,7 @@ describe('differential: handler bundle vs @clerk/backend verifyToken + has()', (
             const full = sdk.decide(pred.check);
             if (PERMISSIVENESS[ours] > PERMISSIVENESS[full.decision]) {
               const line = `${caseId}: handler ${ours} (${ourReason}), authenticateRequest ${full.decision} (${full.reason})`;
-              const known = [...LAXER_THAN_SDK, ...KNOWN_BUGS].find((d) => tags.has(d.tag) && d.reasons.includes(ourReason));
+              const known = LAXER_THAN_SDK.find((d) => tags.has(d.tag) && d.reasons.includes(ourReason));
               if (known) sdkNotes.push(`${line} [${known.tag}]`);
               else laxerThanSdk.push(line);
             }
@@ -611,7 +606,6 @@ describe('differential: handler bundle vs @clerk/backend verifyToken + has()', (
     const used = new Map<string, number>();
     for (const o of outcomes) {
       if (o.ours === o.clerk) continue;
-      if (PERMISSIVENESS[o.ours] > PERMISSIVENESS[o.clerk] && KNOWN_BUGS.some((d) => o.tags.has(d.tag) && d.reasons.includes(o.ourReason))) continue;
       // Stricter only: the handler refused (401) for the entry's own reason, where Clerk let the token in.
       const entry = STRICTER.find((d) => o.tags.has(d.tag) && o.ours === 'unauthorized' && d.reasons.includes(o.ourReason) && o.clerk !== 'unauthorized');
       if (entry) {
@@ -631,9 +625,7 @@ describe('differential: handler bundle vs @clerk/backend verifyToken + has()', (
     expect(laxerThanSdk).toEqual([]);
   });
 
-  // KNOWN BUG (see KNOWN_BUGS): fails today, so marked failing; once the handler is fixed this test passes and jest
-  // reports the marker as wrong: then delete the marker and the KNOWN_BUGS entry.
-  test.failing('known bug: the handler is never more permissive than verifyToken on fractional exp', () => {
+  test('the handler is never more permissive than verifyToken + has() (fractional exp included)', () => {
     const laxer = outcomes.filter((o) => PERMISSIVENESS[o.ours] > PERMISSIVENESS[o.clerk]).map((o) => `${o.caseId}: handler ${o.ours}, Clerk ${o.clerk} (${o.clerkReason})`);
     expect(laxer).toEqual([]);
   });

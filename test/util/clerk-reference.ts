@@ -182,3 +182,25 @@ function reasonOf(e: unknown): string {
   if (err && typeof err.message === 'string') return err.message.slice(0, 120);
   return String(e).slice(0, 120);
 }
+
+/** Clerk's auth object for verified claims: its `has()` and its organization view. */
+export interface ClerkAuth {
+  readonly org: { readonly orgId: string; readonly orgRole: string; readonly orgPermissions: readonly string[] };
+  has(params: { role?: string; permission?: string }): boolean;
+}
+
+/**
+ * The auth object Clerk's SDK builds from already-verified claims (`signedInAuthObject`), for checking `has()`
+ * semantics on claims that did not go through `verifyToken`. Throws what Clerk throws (e.g. `fea` without a scope).
+ */
+export function clerkAuthFromClaims(claims: Record<string, unknown>): ClerkAuth {
+  const auth = signedInAuthObject({} as never, '', claims as never) as unknown as AuthLike;
+  return {
+    has: (params) => auth.has(params),
+    org: {
+      orgId: typeof auth.orgId === 'string' ? auth.orgId : '',
+      orgRole: typeof auth.orgRole === 'string' ? auth.orgRole : '',
+      orgPermissions: Array.isArray(auth.orgPermissions) ? (auth.orgPermissions as string[]) : [],
+    },
+  };
+}
