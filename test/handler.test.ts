@@ -513,7 +513,7 @@ describe('configuration errors at cold start name the variable', () => {
     ['issuer with a fragment', { CLERK_ISSUER: 'https://clerk.example.com#x' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https://clerk.example.com#x"`],
     ['issuer with a space', { CLERK_ISSUER: 'https://clerk.example.com ' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https://clerk.example.com "`],
     ['issuer without host', { CLERK_ISSUER: 'https:///path' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https:///path"`],
-    ['PEM and JWKS both', { CLERK_JWKS_URI: 'https://clerk.example.com/.well-known/jwks.json' }, 'CLERK_PUBLIC_KEY_PEM and CLERK_JWKS_URI are both set: set CLERK_PUBLIC_KEY_PEM (networkless) or CLERK_JWKS_URI, not both'],
+    ['PEM and JWKS both', { CLERK_JWKS_URI: 'https://clerk.example.com/.well-known/jwks.json' }, 'CLERK_PUBLIC_KEY_PEM and CLERK_JWKS_URI are both set: set one'],
     ['PEM garbage', { CLERK_PUBLIC_KEY_PEM: 'not a key' }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: "not a key"`],
     ['PEM with literal \\n', { CLERK_PUBLIC_KEY_PEM: keys.publicKeyPem.replace(/\n/g, '\\n') }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${shown(keys.publicKeyPem.replace(/\n/g, '\\n'))}`],
     ['private key', { CLERK_PUBLIC_KEY_PEM: privatePem }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${shown(privatePem)}`],

@@ -37,7 +37,7 @@ export function loadConfig(env: Env): Config {
   const jwksUri = env.CLERK_JWKS_URI;
   if (pem !== undefined && jwksUri !== undefined) {
     throw new Error(
-      'CLERK_PUBLIC_KEY_PEM and CLERK_JWKS_URI are both set: set CLERK_PUBLIC_KEY_PEM (networkless) or CLERK_JWKS_URI, not both',
+      'CLERK_PUBLIC_KEY_PEM and CLERK_JWKS_URI are both set: set one',
     );
   }
   const timeoutMs = optional(env, 'CLERK_JWKS_TIMEOUT_MS', integerIn(1, 5000)) ?? 1500;
