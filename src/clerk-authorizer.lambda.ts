@@ -30,15 +30,21 @@ interface Decision {
  * `Error('Unauthorized')`.
  */
 async function handler(event: unknown): Promise<PolicyResponse | SimpleResponse> {
-  const kind = eventKind(event);
+  let kind: EventKind | undefined;
   let outcome: Decision;
   try {
+    kind = eventKind(event);
     outcome = await decide(event as Record<string, unknown>, kind);
   } catch {
-    // Unreachable by design; if a defect ever throws, the request is refused (401), never a 500.
+    // Unreachable for anything API Gateway sends; if a defect (or a hostile object with throwing getters) ever
+    // throws, the request is refused (401), never a 500.
     outcome = { decision: 'unauthorized', reason: 'internal_error' };
   }
-  logDecision(outcome.decision, outcome.reason, kind, outcome.details);
+  try {
+    logDecision(outcome.decision, outcome.reason, kind, outcome.details);
+  } catch {
+    // A failing log write must not change the answer.
+  }
   if (outcome.answer !== undefined) return outcome.answer;
   if (kind === 'HTTP2') return { isAuthorized: false };
   // REST: exactly this error, the only one API Gateway answers with 401 (any other is a 500).

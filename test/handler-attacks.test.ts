@@ -274,6 +274,36 @@ describe('tokens only the issuer could sign, bent the wrong way', () => {
   });
 });
 
+describe('hostile objects (never sent by API Gateway, handled anyway)', () => {
+  test('an event whose getters throw → Unauthorized, logged as internal_error', async () => {
+    const event = Object.defineProperty({}, 'version', { get: () => { throw new Error('boom'); }, enumerable: true });
+    const out = await invoke(handler, event);
+    expect(out.status).toBe(401);
+    expect((out.error as Error).message).toBe('Unauthorized');
+    expect(out.logs).toEqual([{ decision: 'unauthorized', reason: 'internal_error' }]);
+  });
+
+  test('headers whose getters throw → Unauthorized', async () => {
+    const headers = Object.defineProperty({}, 'authorization', { get: () => { throw new Error('boom'); }, enumerable: true });
+    const out = await invoke(handler, { ...restRequestEvent({}), headers, multiValueHeaders: null });
+    expect(out.status).toBe(401);
+    expect(out.logs[0].reason).toBe('internal_error');
+  });
+
+  test('a log write that throws does not change the answer', async () => {
+    const spy = jest.spyOn(console, 'log').mockImplementation(() => {
+      throw new Error('EPIPE');
+    });
+    try {
+      await expect(handler(restTokenEvent(bearer(VALID)))).resolves.toMatchObject({ principalId: 'user_123' });
+      await expect(handler(restTokenEvent(bearer(good({ exp: NOW - 60 }))))).rejects.toThrow(new Error('Unauthorized'));
+      await expect(handler(httpEvent({ authorization: 'x' }))).resolves.toEqual({ isAuthorized: false });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
 describe('properties', () => {
   const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.= +/\u00e9';
 

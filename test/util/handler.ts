@@ -162,7 +162,12 @@ export async function invoke(handler: Handler, event: unknown): Promise<Invocati
     spy.mockRestore();
   }
   const logs = lines.map((line) => JSON.parse(line) as DecisionLog);
-  const http2 = isObject(event) && event.version === '2.0';
+  let http2 = false;
+  try {
+    http2 = isObject(event) && event.version === '2.0';
+  } catch {
+    // A hostile test event with a throwing getter: the handler cannot tell its kind either.
+  }
   const status = threw ? restErrorStatus(error, http2) : http2 ? http2Status(result) : restStatus(result);
   return threw ? { error, logs, status } : { result, logs, status };
 }
