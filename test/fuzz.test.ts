@@ -16,7 +16,6 @@
  * CI runs a few thousand cases per property in well under a minute; `FUZZ_RUNS=<n>` runs n per property,
  * `FUZZ_SEED=<seed> FUZZ_PATH=<path>` replays a reported failure (printed with it).
  */
-// eslint-disable-next-line import/no-extraneous-dependencies
 import fc from 'fast-check';
 import { ClaimPredicate } from '../src/claim-predicate';
 import { clerkAuthFromClaims } from './util/clerk-reference';

@@ -18,9 +18,7 @@
  * `orgPermission(...permissions)` is `permissions.every(p => has({ permission: p }))` (DESIGN.md), and `role(...roles)`
  * is Clerk's documented custom-claim check `roles.includes(sessionClaims.metadata?.role)`.
  */
-// eslint-disable-next-line import/no-extraneous-dependencies
 import { createClerkClient, verifyToken } from '@clerk/backend';
-// eslint-disable-next-line import/no-extraneous-dependencies
 import { signedInAuthObject } from '@clerk/backend/internal';
 
 /** How Clerk is configured: the equivalent of the handler's environment. */

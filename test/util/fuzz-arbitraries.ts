@@ -8,7 +8,6 @@
  * reported failure). Generated cases print as descriptions, never as whole tokens.
  */
 import { KeyObject } from 'node:crypto';
-// eslint-disable-next-line import/no-extraneous-dependencies
 import fc from 'fast-check';
 import { b64url, signatureFor } from './tokens';
 import { ClaimPredicate } from '../../src/claim-predicate';
