@@ -9,7 +9,10 @@
  *
  * After an intended change, regenerate the snapshots (offline), review the diff and commit the snapshot directories:
  *
- *   npx projen bundle && npx integ-runner --directory test --language typescript --parallel-regions us-east-1 --max-workers 1 --app "node -r ts-node/register/transpile-only {filePath}" --force --dry-run --update-on-failed && rm -rf test/integ.*.ts.snapshot/asset.*
+ *   npx projen integ:update
+ *
+ * which runs `npx projen bundle`, then `integ-runner <ARGS below> --force --dry-run --update-on-failed`, then
+ * `rm -rf test/integ.*.ts.snapshot/asset.*`.
  *
  * The snapshots keep templates and manifests but not asset directories: asset contents are not compared, each test
  * would carry a 2 MB copy of integ-tests-alpha's assertion provider, and the handler copy would go stale between
@@ -23,7 +26,7 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '..');
 const INTEG_RUNNER = require.resolve('@aws-cdk/integ-runner/bin/integ-runner');
 
-/** The options every integ-runner call here uses; the regeneration one-liner above adds the update flags. */
+/** The options every integ-runner call here uses (the same as the `integ:update` task in .projenrc.ts). */
 const ARGS = [
   '--directory', 'test',
   '--language', 'typescript',
@@ -50,6 +53,12 @@ test('the integ tests are the ones integ-runner discovers, each with a committed
     const dir = path.join(ROOT, 'test', `${test}.snapshot`);
     expect(fs.existsSync(path.join(dir, 'manifest.json'))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'integ.json'))).toBe(true);
+    // Asset directories are not compared and not kept (2 MB of integ-tests-alpha's provider per test).
+    const assets = fs.readdirSync(dir).filter((f) => f.startsWith('asset.'));
+    if (assets.length > 0) {
+      throw new Error(`test/${test}.snapshot/ holds asset directories that must not be committed: ${assets.join(', ')} ` +
+        "(remove them: sh -c 'rm -rf test/integ.*.ts.snapshot/asset.*')");
+    }
   }
 });
 
@@ -59,7 +68,7 @@ test('every integ test synthesizes to its committed snapshot (offline, asset has
   if (run.status !== 0) {
     throw new Error(
       `integ-runner found snapshot drift (exit ${run.status}${run.signal ? `, ${run.signal}` : ''}). If the change is ` +
-        'intended, regenerate the snapshots with the one-liner at the top of test/integ-snapshots.test.ts and commit ' +
+        'intended, regenerate the snapshots with `npx projen integ:update`, review the diff and commit ' +
         `them.\n${output}`,
     );
   }

@@ -3,8 +3,8 @@
  * `GET /me` and `ANY /items/{proxy+}` (expanded without OPTIONS). The backend echoes what the authorizer passed on.
  *
  * OFFLINE (part of `npx projen build`): test/integ-snapshots.test.ts synthesizes this app and compares it with the
- * committed snapshot in test/integ.jwt-authorizer.ts.snapshot/ (asset hashes ignored). See that file for the
- * one-liner that regenerates the snapshots after an intended change.
+ * committed snapshot in test/integ.jwt-authorizer.ts.snapshot/ (asset hashes ignored). After an intended change,
+ * regenerate the snapshots offline with `npx projen integ:update`.
  *
  * DEPLOYED (an AWS account with `cdk bootstrap` done; creates and then destroys the stacks; the deployed assertions
  * have not yet been run from this repository, which has no AWS account: the offline snapshot is what CI checks):
