@@ -1,4 +1,4 @@
-import { awscdk, javascript, JsonPatch } from 'projen';
+import { awscdk, javascript, JsonPatch, TaskShell } from 'projen';
 
 /**
  * The aws-cdk-lib floor (the peer dependency's minimum and the exact version we build and test against).
@@ -114,7 +114,10 @@ bundleTask.reset(
     '--outfile=assets/clerk-authorizer.lambda/index.js --tsconfig=tsconfig.dev.json --minify --legal-comments=none',
 );
 
-// The handler tests exercise the bundle that ships, so bundle before jest runs.
+// ts-jest runs with isolatedModules (no type-checking), and jsii compiles only src/ minus the handler: type-check
+// everything (handler, tests, examples) before jest. The handler tests exercise the bundle that ships, so bundle
+// first of all.
+project.testTask.prependExec('tsc -p tsconfig.dev.json --noEmit');
 project.testTask.prependSpawn(project.tasks.tryFind('bundle')!);
 
 // `package` normally runs `package-all`, which calls PyPI, Maven and NuGet: impossible offline. Instead, package the
@@ -170,7 +173,8 @@ const integUpdate = project.addTask('integ:update', {
 });
 integUpdate.spawn(project.tasks.tryFind('bundle')!);
 integUpdate.exec(`integ-runner ${INTEG_RUNNER_ARGS} --force --dry-run --update-on-failed`);
-integUpdate.exec('rm -rf test/integ.*.ts.snapshot/asset.*');
+// projen's own shell does not expand globs; this step needs a POSIX shell.
+integUpdate.exec('rm -rf test/integ.*.ts.snapshot/asset.*', { shell: TaskShell.sh() });
 
 // The example app and demo are for this repository, not for consumers' node_modules.
 project.addPackageIgnore('/examples/');
