@@ -10,7 +10,7 @@
 // (a wrong Allow/Deny/throw on any measured or warm-up call, or on a cold start) makes the run invalid (exit 1).
 // Targets are printed PASS/FAIL but never change the exit code.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -193,16 +193,22 @@ function runWarm(c, r) {
     cfgFile,
     JSON.stringify({ bundle: c.bundle, warmupFile, roundFile: roundFiles[r], methodArn: METHOD_ARN, expect: c.expect, out: outFile }),
   );
+  // The handler's log lines go to a file (counted, then deleted, never read): a write that copies the bytes into the
+  // kernel and never blocks. Not a pipe: on a busy 2-core machine a pipe fills up whenever the harness is not
+  // scheduled to drain it, and the writer then waits for the harness, not for its own work.
+  const logFile = join(RUN, `warm-${c.id}-${r}.log`);
+  const logFd = openSync(logFile, 'w');
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(BENCH, 'child', 'warm.cjs'), cfgFile], {
       env: cleanEnv(c.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', logFd, 'pipe'],
     });
-    let logBytes = 0;
     let stderr = '';
-    child.stdout.on('data', (d) => (logBytes += d.length)); // the handler's logs: drained, counted, never kept
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
     child.on('close', (code) => {
+      closeSync(logFd);
+      const logBytes = statSync(logFile).size;
+      rmSync(logFile, { force: true });
       let out = null;
       try {
         out = JSON.parse(readFileSync(outFile, 'utf8'));
@@ -425,7 +431,7 @@ md.push('');
 md.push(
   `Notes: timings are wall-clock per \`await handler(event)\` (process.hrtime), including the decision log line the ` +
     `shipped handler writes: console is set up as the Lambda runtime does (util.format, one synchronous write per ` +
-    `line, to a pipe the harness drains). RSS after first event = maxRSS of the cold process. The ` +
+    `line; to a file in the warm runs). RSS = peak RSS (VmHWM) of the process. The ` +
     `machine may be shared: the load average above says how busy it was; interleaving spreads drift evenly. ` +
     `Reproduce: \`npm run bench\` (\`-- --quick\` for a smoke run).`,
 );
