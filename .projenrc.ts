@@ -56,6 +56,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       module: 'node20',
       allowJs: true,
     },
+    // `**/*.ts` skips dotfiles; eslint type-checks .projenrc.ts through this tsconfig too.
+    include: ['.projenrc.ts'],
   },
 
   lambdaOptions: {
