@@ -19,6 +19,16 @@ export const CANDIDATES = [
       'Allow on the whole stage; one JSON log line per decision',
   },
   {
+    // Not a candidate: the same shipped bundle with the runtime's console.log replaced by a no-op, to show what the
+    // one-line-per-decision log costs. Never part of a target.
+    id: 'ours-nolog',
+    name: 'cdk-clerk-authorizers, log discarded (diagnostic)',
+    diagnostic: true,
+    wraps: 'ours',
+    expect: { resource: 'stage', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
+    semantics: 'diagnostic: the shipped bundle behind a one-line wrapper that makes console.log a no-op',
+  },
+  {
     id: 'guide',
     name: "Clerk guide (jsonwebtoken)",
     src: 'guide-jsonwebtoken.mjs',
