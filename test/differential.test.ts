@@ -9,12 +9,13 @@
  * codes and (c) Clerk allowed or denied. Any other disagreement fails the test, printed by case id (never a token).
  * Every entry must explain at least one case, so the list cannot rot.
  *
- * For each deliberate difference the test also records whether Clerk's full SDK path (`authenticateRequest`, which
- * adds the JWT-category check, machine-token detection and `treatPendingAsSignedOut`) refuses the token too, and it
- * requires the handler never to be more permissive than that path either, except for the entries of `LAXER_THAN_SDK`.
+ * Wherever the handler differs from `verifyToken` or lets a request through, the test also asks Clerk's full SDK path
+ * (`authenticateRequest`, which adds the JWT-category check, machine-token detection and `treatPendingAsSignedOut`)
+ * and requires the handler never to be more permissive than that path either, except for the entries of
+ * `LAXER_THAN_SDK` (none today).
  *
- * On allow, the context must carry Clerk's own view of the session: `userId`, `sessionId`, `orgId`, `orgRole`,
- * `orgPermissions` as `auth()` reports them.
+ * On allow, the context must carry Clerk's own view of the session: `orgId`, `orgRole`, `orgPermissions` as `auth()`
+ * reports them (userId, sessionId and claims are checked by test/fuzz.test.ts).
  */
 import { KeyObject } from 'node:crypto';
 import { ClaimPredicate } from '../src/claim-predicate';
