@@ -98,11 +98,6 @@ const STRICTER: readonly Difference[] = [
     why: 'A token whose `sub` starts with `mch_` (a machine) is refused as not a session token; `verifyToken` accepts it (Clerk\'s `authenticateRequest` refuses it too: token-type-mismatch).',
   },
   {
-    tag: 'cat_ignore',
-    reasons: ['category_not_session'],
-    why: 'The "ignore" category `cl_I7d4PD111III` (stamped on every JWT class by instances with `use_ignore_jwt_cat`) is refused: it does not say the token is a session token. Clerk accepts it everywhere. OPEN QUESTION for the lead: instances with that setting get 401 on every request.',
-  },
-  {
     tag: 'header_key',
     reasons: ['header_key_not_trusted'],
     why: 'A header that carries or points to a key (`jwk`, `jku`, `x5u`, `x5c`, `x5t`, `x5t#S256`) is refused outright, even with a valid signature by the configured key: a token never chooses its key. `verifyToken` ignores these members.',
@@ -316,7 +311,8 @@ function verificationVariants(): Array<[string, TokenSpec, string[]]> {
     ['header.cat-template-no-sid', { header: sessionHeader('ins_test', { cat: TEMPLATE_CATEGORY }), payload: base({ sid: undefined, exp: NOW + 315_360_000, aud: 'convex' }) }, ['cat_template', 'sid_missing']],
     ['header.cat-m2m', { header: sessionHeader('ins_test', { cat: M2M_CATEGORY }), payload: base() }, []],
     ['header.cat-m2m-machine', { header: sessionHeader('ins_test', { cat: M2M_CATEGORY }), payload: base({ sub: 'mch_123', sid: undefined }) }, ['sid_missing']],
-    ['header.cat-ignore', { header: sessionHeader('ins_test', { cat: IGNORE_CATEGORY }), payload: base() }, ['cat_ignore']],
+    // Clerk's "ignore" category is read as no category by both sides: agreement, no deliberate difference.
+    ['header.cat-ignore', { header: sessionHeader('ins_test', { cat: IGNORE_CATEGORY }), payload: base() }, []],
     ['header.cat-unknown', { header: sessionHeader('ins_test', { cat: 'cl_B7d4PD999AAA' }), payload: base() }, ['cat_unknown']],
     ['header.cat-number', { header: sessionHeader('ins_test', { cat: 1 }), payload: base() }, ['cat_unknown']],
     ['header.alg-RS384', { alg: 'RS384', payload: base() }, []],

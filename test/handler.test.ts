@@ -165,6 +165,7 @@ describe('claim checks, for each event kind', () => {
     ['valid v2 session token', sign(ok({})), 'ok'],
     ['valid v1 session token (no sts, no v)', sign(clerkV1Payload({ aud: 'api' })), 'ok'],
     ['token without cat header (pre-category Clerk)', sign(ok({}), { alg: 'RS256', kid: 'ins_test', typ: 'JWT' }), 'ok'],
+    ['token with Clerk\'s "ignore" category (instances with use_ignore_jwt_cat)', sign(ok({}), sessionHeader('ins_test', { cat: 'cl_I7d4PD111III' })), 'ok'],
     ['token without typ header', sign(ok({}), { alg: 'RS256', kid: 'ins_test', cat: 'cl_B7d4PD111AAA' }), 'ok'],
     ['token without kid (PEM mode has one key)', sign(ok({}), { alg: 'RS256' }), 'ok'],
     ['wrong iss', sign(ok({ iss: 'https://evil.example.com' })), 'iss_mismatch'],

@@ -23,6 +23,13 @@ export const MAX_TOKEN_LENGTH = 8192;
 /** Clerk's session token category (the `cat` JOSE header); other categories (templates, M2M) are refused. */
 export const SESSION_CATEGORY = 'cl_B7d4PD111AAA';
 
+/**
+ * Clerk's "ignore" category: instances with `use_ignore_jwt_cat` stamp it on every token class, session tokens
+ * included, and Clerk's SDK treats it as "no category". So does this handler (refusing it would answer 401 to every
+ * request from such an instance); the `sid` and `mch_` checks still keep template and machine tokens out.
+ */
+export const IGNORE_CATEGORY = 'cl_I7d4PD111III';
+
 /** A verified session token. */
 export interface Verified {
   readonly payload: Readonly<Record<string, unknown>>;
@@ -87,7 +94,8 @@ export async function verifyToken(token: string, config: Config, nowMs: number, 
  * family); a header that carries or points to a key is refused outright rather than ignored; `crit` (and `b64`,
  * which is meaningless without it) is refused because no extension is understood (RFC 7515 4.1.11); `typ`, when
  * present, is `JWT` as Clerk's SDK requires (OAuth access tokens are `at+jwt`); `cat`, when present, is the session
- * category (Clerk's JWT-template and M2M tokens carry other categories; tokens from before categories have none).
+ * category or Clerk's "ignore" category (Clerk's JWT-template and M2M tokens carry other categories; tokens from
+ * before categories have none).
  */
 function checkHeader(header: Readonly<Record<string, unknown>>): Rejection | undefined {
   if (own(header, 'alg') !== 'RS256') return reject('alg_not_allowed');
@@ -96,7 +104,7 @@ function checkHeader(header: Readonly<Record<string, unknown>>): Rejection | und
   const typ = own(header, 'typ');
   if (typ !== undefined && typ !== 'JWT') return reject('category_not_session');
   const cat = own(header, 'cat');
-  if (cat !== undefined && cat !== SESSION_CATEGORY) return reject('category_not_session');
+  if (cat !== undefined && cat !== SESSION_CATEGORY && cat !== IGNORE_CATEGORY) return reject('category_not_session');
   return undefined;
 }
 
