@@ -38,7 +38,7 @@ const QUICK = flag('quick');
 const TOKENS = Number(opt('tokens', QUICK ? 400 : 8000)); // measured tokens per kind per candidate
 const ROUNDS = Number(opt('rounds', QUICK ? 2 : 8));
 const COLD = Number(opt('cold', QUICK ? 5 : 30));
-const WARMUP = Number(opt('warmup', QUICK ? 100 : 300)); // warm-up tokens per kind, per warm process
+const WARMUP = Number(opt('warmup', QUICK ? 100 : 1000)); // warm-up tokens per kind, per warm process
 const ONLY = opt('candidates', '');
 for (const [k, v] of Object.entries({ TOKENS, ROUNDS, COLD, WARMUP })) {
   if (!Number.isInteger(v) || v < 1) die(`--${k.toLowerCase()} must be a positive integer`);
@@ -207,7 +207,7 @@ function runWarm(c, r) {
   const logFile = join(RUN, `warm-${c.id}-${r}.log`);
   const logFd = openSync(logFile, 'w');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(BENCH, 'child', 'warm.cjs'), cfgFile], {
+    const child = spawn(process.execPath, ['--expose-gc', join(BENCH, 'child', 'warm.cjs'), cfgFile], {
       env: cleanEnv(c.env),
       stdio: ['ignore', logFd, 'pipe'],
     });
@@ -232,6 +232,7 @@ function runWarm(c, r) {
 log(`bench: warm latency, ${ROUNDS} rounds x ${candidates.length} candidates, ${per} tokens per kind per round ...`);
 for (const c of candidates) {
   c.samples = Object.fromEntries(KINDS.map((k) => [k, []]));
+  c.roundP50 = Object.fromEntries(KINDS.map((k) => [k, []])); // per round, to compare candidates round by round
   c.warmRss = [];
   c.logBytes = 0;
 }
@@ -245,7 +246,13 @@ for (let r = 0; r < ROUNDS; r++) {
         failures.push({ candidate: c.id, where: `warm round ${r}`, detail: `... ${out.failureCount} wrong outcomes in all` });
       }
     }
-    if (out.samples) for (const k of KINDS) c.samples[k].push(...out.samples[k]);
+    if (out.samples) {
+      for (const k of KINDS) {
+        c.samples[k].push(...out.samples[k]);
+        const sorted = Float64Array.from(out.samples[k]).sort();
+        if (sorted.length) c.roundP50[k][r] = percentile(sorted, 50);
+      }
+    }
     if (out.maxRssKB) c.warmRss.push({ maxRssKB: out.maxRssKB, beforeKB: out.rssBeforeRequireKB });
     c.logBytes += out.logBytes;
     log(`  round ${r + 1}/${ROUNDS} ${c.id.padEnd(6)} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -283,6 +290,18 @@ const ours = candidates.find((c) => c.id === 'ours');
 const load1 = loadavg();
 const invalid = failures.length > 0;
 
+/** Ratio a/b of two candidates' p50 for `kind`, round by round (same machine state): median, min, max. */
+function roundRatios(a, b, kind) {
+  const rs = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const x = a.roundP50[kind][r];
+    const y = b.roundP50[kind][r];
+    if (x !== undefined && y !== undefined) rs.push(x / y);
+  }
+  return rs.length ? { median: median(rs), min: Math.min(...rs), max: Math.max(...rs) } : null;
+}
+const fmtRange = (q) => (q ? `per-round median ${fmtX(q.median)}, range ${fmtX(q.min)}–${fmtX(q.max)}` : '');
+
 // ---------------------------------------------------------------------------------------------------------------
 // Targets (issue 6), ratios to the floor in this same run. Printed, never part of the exit code.
 const targets = [];
@@ -291,15 +310,20 @@ if (ours && floor && ours.stats.valid && floor.stats.valid && ours.coldStats && 
   const fv = floor.stats.valid;
   const peers = candidates.filter((c) => c.id !== 'ours' && c.id !== 'floor' && !c.diagnostic && c.stats.valid);
   const t = (name, ok, detail) => targets.push({ name, pass: !!ok, detail });
-  t('warm valid p50 <= 1.3x floor', v.p50 <= 1.3 * fv.p50, `${fmtX(v.p50 / fv.p50)} (${fmtUs(v.p50)} vs ${fmtUs(fv.p50)})`);
+  t(
+    'warm valid p50 <= 1.3x floor',
+    v.p50 <= 1.3 * fv.p50,
+    `${fmtX(v.p50 / fv.p50)} (${fmtUs(v.p50)} vs ${fmtUs(fv.p50)}; ${fmtRange(roundRatios(ours, floor, 'valid'))})`,
+  );
   t('warm valid p99 <= 2x floor', v.p99 <= 2 * fv.p99, `${fmtX(v.p99 / fv.p99)} (${fmtUs(v.p99)} vs ${fmtUs(fv.p99)})`);
   const slowerThan = peers.filter((p) => !(v.p50 < p.stats.valid.p50));
+  const vsPeer = (p) => `${p.id} ${fmtUs(p.stats.valid.p50)}, ours/${p.id} ${fmtRange(roundRatios(ours, p, 'valid'))}`;
   t(
     'warm valid p50 faster than every peer',
     peers.length === NPEERS && slowerThan.length === 0,
     peers.length === NPEERS
       ? slowerThan.length
-        ? `not faster than ${slowerThan.map((p) => `${p.id} (${fmtUs(p.stats.valid.p50)})`).join(', ')}`
+        ? `not faster than ${slowerThan.map(vsPeer).join('; ')}`
         : `fastest peer: ${peers.reduce((a, b) => (a.stats.valid.p50 < b.stats.valid.p50 ? a : b)).id}`
       : 'not all peers in this run',
   );
@@ -314,7 +338,16 @@ if (ours && floor && ours.stats.valid && floor.stats.valid && ours.coldStats && 
   // "No slower" with a 5 % allowance for timer noise; the ratios are printed so anyone can judge.
   for (const k of ['expired', 'badsig']) {
     const e = ours.stats[k];
-    t(`${k} p50 no slower than valid p50 (5 % noise allowance)`, e.p50 <= 1.05 * v.p50, `${fmtX(e.p50 / v.p50)} of valid (${fmtUs(e.p50)} vs ${fmtUs(v.p50)}); p99 ${fmtX(e.p99 / v.p99)}`);
+    const rs = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      if (ours.roundP50[k][r] !== undefined && ours.roundP50.valid[r] !== undefined) rs.push(ours.roundP50[k][r] / ours.roundP50.valid[r]);
+    }
+    const q = rs.length ? { median: median(rs), min: Math.min(...rs), max: Math.max(...rs) } : null;
+    t(
+      `${k} p50 no slower than valid p50 (5 % noise allowance)`,
+      e.p50 <= 1.05 * v.p50,
+      `${fmtX(e.p50 / v.p50)} of valid (${fmtUs(e.p50)} vs ${fmtUs(v.p50)}; ${fmtRange(q)}); p99 ${fmtX(e.p99 / v.p99)}`,
+    );
   }
 }
 
@@ -463,6 +496,7 @@ const json = {
     gzipBytes: c.gzipBytes,
     requires: c.requires,
     warm: c.stats,
+    warmRoundP50: c.roundP50,
     cold: c.coldStats,
     warmRss: c.warmRssStats,
     logBytes: c.logBytes,
