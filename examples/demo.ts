@@ -18,14 +18,12 @@
  * Exits 1 if any outcome differs from the expected one.
  */
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as vm from 'node:vm';
 import { App } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { ClerkExampleStack } from './app';
-import { bearer, httpEvent, restTokenEvent } from '../test/util/handler';
+import { bearer, httpEvent, loadHandler, restTokenEvent } from '../test/util/handler';
 import { clerkV1Payload, clerkV2Payload, makeKeys, sessionHeader, signJwt, TEMPLATE_CATEGORY } from '../test/util/tokens';
 
 /** The demo Clerk instance and app. */
@@ -411,30 +409,10 @@ class Gateway {
       env[k] = v;
     }
     const [file, exportName] = String(props.Handler).split('.');
-    const handler = loadModule(path.join(this.assemblyDir, asset, `${file}.js`), env)[exportName];
-    if (typeof handler !== 'function') throw new Error(`${asset}/${file}.js does not export ${exportName}`);
+    const handler = loadHandler(env, path.join(this.assemblyDir, asset, `${file}.js`), exportName);
     const fn = { path: this.template.pathOf(logicalId).replace(/\/Resource$/, ''), asset, env, handler: handler as LoadedFunction['handler'] };
     this.functions.set(logicalId, fn);
     return fn;
-  }
-}
-
-/**
- * Evaluates a CommonJS file as Lambda's Node.js runtime would at cold start: a fresh module instance, with exactly
- * `env` as its `CLERK_*` environment while it loads (the handler reads its configuration at module load).
- */
-function loadModule(file: string, env: Record<string, string>): Record<string, unknown> {
-  const saved = Object.entries(process.env).filter(([k]) => k.startsWith('CLERK_'));
-  for (const [k] of saved) delete process.env[k];
-  Object.assign(process.env, env);
-  try {
-    const module = { exports: {} as Record<string, unknown> };
-    const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`, { filename: file });
-    wrapper(module.exports, createRequire(file), module, file, path.dirname(file));
-    return module.exports;
-  } finally {
-    for (const k of Object.keys(env)) delete process.env[k];
-    for (const [k, v] of saved) process.env[k] = v;
   }
 }
 

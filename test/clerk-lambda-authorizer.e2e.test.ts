@@ -11,7 +11,6 @@
  */
 import * as fs from 'node:fs';
 import { createServer, Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +26,7 @@ import {
   Handler,
   httpEvent,
   invoke,
+  loadHandler,
   Invocation,
   restRequestEvent,
   restTokenEvent,
@@ -91,7 +91,7 @@ function synthesize(props: Partial<ClerkLambdaAuthorizerProps>): Synthesized {
   expect(restAuthorizers).toHaveLength(1);
   expect(httpAuthorizers).toHaveLength(1);
   return {
-    handler: loadAsset(path.join(codeDir, `${file}.js`), exportName, environment as Record<string, string>),
+    handler: loadHandler(environment as Record<string, string>, path.join(codeDir, `${file}.js`), exportName),
     environment: environment as Record<string, string>,
     rest: restAuthorizers[0].Properties,
     http: httpAuthorizers[0].Properties,
@@ -102,30 +102,6 @@ function synthesize(props: Partial<ClerkLambdaAuthorizerProps>): Synthesized {
 function splitHandler(handler: string): [string, string] {
   const dot = handler.lastIndexOf('.');
   return [handler.slice(0, dot), handler.slice(dot + 1)];
-}
-
-/**
- * Loads `file` as a fresh CommonJS module with exactly `env` as its `CLERK_*` environment (restored afterwards: the
- * handler reads it at load time), evaluated in this realm so `fixTime` reaches its `Date.now`. Same technique as
- * `loadHandler` in util/handler.ts, which only loads the bundle in `assets/`, not an arbitrary asset directory.
- */
-function loadAsset(file: string, exportName: string, env: Record<string, string>): Handler {
-  const source = fs.readFileSync(file, 'utf8');
-  const saved = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CLERK_')));
-  for (const key of Object.keys(saved)) delete process.env[key];
-  try {
-    Object.assign(process.env, env);
-    const module = { exports: {} as Record<string, unknown> };
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const wrapper = new Function('exports', 'require', 'module', '__filename', '__dirname', source);
-    wrapper(module.exports, createRequire(file), module, file, path.dirname(file));
-    const handler = module.exports[exportName];
-    if (typeof handler !== 'function') throw new Error(`${file} does not export ${exportName}`);
-    return handler as Handler;
-  } finally {
-    for (const key of Object.keys(process.env)) if (key.startsWith('CLERK_')) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
 }
 
 /** What API Gateway answers on the REST API, given the raw `Authorization` header (undefined: none sent). */

@@ -16,6 +16,7 @@
  * code runs.
  */
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { NOW } from './tokens';
 
@@ -41,8 +42,19 @@ export type DecisionLog = Record<string, unknown>;
  * bundle throws at module load (a configuration error naming the variable). The bundle reads its environment only
  * at load time, so the environment is restored right after.
  */
-export function loadHandler(env: Record<string, string | undefined>): Handler {
-  const source = fs.readFileSync(BUNDLE_PATH, 'utf8');
+export function loadHandler(env: Record<string, string | undefined>, file = BUNDLE_PATH, exportName = 'handler'): Handler {
+  const handler = loadModule(file, env)[exportName];
+  if (typeof handler !== 'function') throw new Error(`${file} does not export a ${exportName} function`);
+  return handler as Handler;
+}
+
+/**
+ * Evaluates `file` (a CommonJS module, e.g. a function asset taken from a cloud assembly) as a fresh module instance
+ * in this realm, with exactly `env` as its `CLERK_*` environment while it loads, and returns its exports. Used by the
+ * tests, the end-to-end test and the demo (which load the asset copies of a synthesized app).
+ */
+export function loadModule(file: string, env: Record<string, string | undefined>): Record<string, unknown> {
+  const source = fs.readFileSync(file, 'utf8');
   const saved: Record<string, string | undefined> = {};
   for (const key of Object.keys(process.env)) {
     if (key.startsWith('CLERK_')) {
@@ -57,10 +69,8 @@ export function loadHandler(env: Record<string, string | undefined>): Handler {
     const module = { exports: {} as Record<string, unknown> };
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const wrapper = new Function('exports', 'require', 'module', '__filename', '__dirname', source);
-    wrapper(module.exports, require, module, BUNDLE_PATH, path.dirname(BUNDLE_PATH));
-    const handler = module.exports.handler;
-    if (typeof handler !== 'function') throw new Error(`${BUNDLE_PATH} does not export a handler function`);
-    return handler as Handler;
+    wrapper(module.exports, createRequire(file), module, file, path.dirname(file));
+    return module.exports;
   } finally {
     for (const key of Object.keys(process.env)) {
       if (key.startsWith('CLERK_')) delete process.env[key];
