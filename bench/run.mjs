@@ -3,7 +3,8 @@
 //
 //   node bench/run.mjs            full run (a few minutes on 2 cores); writes bench/results/latest.{md,json}
 //   node bench/run.mjs --quick    smoke run (seconds); writes bench/results/raw/quick.{md,json}
-//   options: --candidates=ours,floor,...  --tokens=N (per kind)  --rounds=N  --cold=N  --warmup=N (per kind)
+//   options: --candidates=ours,floor,...  --tokens=N (per kind)  --procs=N (warm processes per candidate)
+//            --batch=N (calls)  --rounds=N (groups of batches)  --cold=N  --warmup=N (per kind)
 //            --out=<dir>  (where latest.{md,json} go; implies a non-quick run's naming)
 //
 // The exit code depends only on correctness: any candidate outcome that differs from its declared semantics
@@ -36,11 +37,13 @@ const opt = (name, dflt) => {
 };
 const QUICK = flag('quick');
 const TOKENS = Number(opt('tokens', QUICK ? 400 : 8000)); // measured tokens per kind per candidate
-const ROUNDS = Number(opt('rounds', QUICK ? 2 : 8));
+const ROUNDS = Number(opt('rounds', 8)); // groups of consecutive batches, for round-by-round ratios
+const BATCH = Number(opt('batch', QUICK ? 400 : 1000)); // calls per interleaved warm batch
+const PROCS = Number(opt('procs', QUICK ? 2 : 4)); // warm processes per candidate
 const COLD = Number(opt('cold', QUICK ? 5 : 30));
 const WARMUP = Number(opt('warmup', QUICK ? 100 : 1000)); // warm-up tokens per kind, per warm process
 const ONLY = opt('candidates', '');
-for (const [k, v] of Object.entries({ TOKENS, ROUNDS, COLD, WARMUP })) {
+for (const [k, v] of Object.entries({ TOKENS, ROUNDS, COLD, WARMUP, BATCH, PROCS })) {
   if (!Number.isInteger(v) || v < 1) die(`--${k.toLowerCase()} must be a positive integer`);
 }
 
@@ -178,85 +181,123 @@ for (let it = 0; it < COLD; it++) {
 
 log(`bench: signing ${TOKENS * 3} RS256 tokens (+${TOKENS} bad signatures) ...`);
 const tSign = Date.now();
-const roundFiles = [];
-const per = Math.ceil(TOKENS / ROUNDS);
+// The measured tokens, split over the PROCS processes of every candidate (process p gets the same slice for all).
+const perProc = Math.ceil(TOKENS / PROCS);
+const procFiles = [];
 {
   const measured = await makeTokens({ issuer: ISSUER, kid: keys.kid, privateKeyPem: keys.privateKeyPem, count: TOKENS });
-  for (let r = 0; r < ROUNDS; r++) {
-    const slice = Object.fromEntries(KINDS.map((k) => [k, measured[k].slice(r * per, (r + 1) * per)]));
-    const f = join(RUN, `tokens-round-${r}.json`);
-    writeFileSync(f, JSON.stringify(slice));
-    roundFiles.push(f);
+  for (let p = 0; p < PROCS; p++) {
+    const f = join(RUN, `tokens-proc-${p}.json`);
+    writeFileSync(f, JSON.stringify(Object.fromEntries(KINDS.map((k) => [k, measured[k].slice(p * perProc, (p + 1) * perProc)]))));
+    procFiles.push(f);
   }
 }
 log(`bench: tokens ready in ${((Date.now() - tSign) / 1000).toFixed(1)} s`);
 
 // ---------------------------------------------------------------------------------------------------------------
-// Warm latency: one child process per candidate per round, candidates interleaved, order rotated every round.
-function runWarm(c, r) {
-  const cfgFile = join(RUN, `warm-${c.id}-${r}.json`);
-  const outFile = join(RUN, `warm-${c.id}-${r}.out.json`);
-  rmSync(outFile, { force: true });
+// Warm latency: PROCS long-lived child processes per candidate (none shares JIT or heap state with another
+// candidate; several per candidate so that one process's luck, e.g. a JIT decision or memory layout, does not decide
+// a candidate's result). Each process warms up and settles its heap; then the harness runs them in batches of
+// BATCH calls, one candidate at a time, order rotated every batch, cycling through each candidate's processes, while
+// all others wait idle: whatever else the machine does lands on all candidates alike.
+const BATCHES_PER_PROC = Math.ceil((perProc * KINDS.length) / BATCH);
+const BATCHES = BATCHES_PER_PROC * PROCS; // per candidate
+const roundOf = (batch) => Math.floor((batch * ROUNDS) / BATCHES);
+
+function startWorker(c, p) {
+  const w = { c, p, waiters: [], stderr: '' };
+  const cfgFile = join(RUN, `warm-${c.id}-${p}.json`);
+  w.out = join(RUN, `warm-${c.id}-${p}.out.json`);
+  rmSync(w.out, { force: true });
   writeFileSync(
     cfgFile,
-    JSON.stringify({ bundle: c.bundle, warmupFile, roundFile: roundFiles[r], methodArn: METHOD_ARN, expect: c.expect, out: outFile }),
+    JSON.stringify({ bundle: c.bundle, warmupFile, roundFile: procFiles[p], methodArn: METHOD_ARN, expect: c.expect, out: w.out }),
   );
   // The handler's log lines go to a file (counted, then deleted, never read): a write that copies the bytes into the
   // kernel and never blocks. Not a pipe: on a busy 2-core machine a pipe fills up whenever the harness is not
   // scheduled to drain it, and the writer then waits for the harness, not for its own work.
-  const logFile = join(RUN, `warm-${c.id}-${r}.log`);
-  const logFd = openSync(logFile, 'w');
+  w.logFile = join(RUN, `warm-${c.id}-${p}.log`);
+  const logFd = openSync(w.logFile, 'w');
+  w.child = spawn(process.execPath, ['--expose-gc', join(BENCH, 'child', 'warm.cjs'), cfgFile], {
+    env: cleanEnv(c.env),
+    stdio: ['ignore', logFd, 'pipe', 'ipc'],
+  });
+  closeSync(logFd);
+  w.child.stderr.on('data', (d) => (w.stderr = (w.stderr + d).slice(-2000)));
+  w.child.on('message', (m) => w.waiters.shift()?.(m));
+  w.closed = new Promise((resolve) =>
+    w.child.on('close', (code) => {
+      w.exitCode = code;
+      for (const f of w.waiters.splice(0)) f({ crashed: true });
+      resolve();
+    }),
+  );
+  w.ready = new Promise((resolve) => w.waiters.push(resolve));
+  return w;
+}
+function request(w, msg) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', join(BENCH, 'child', 'warm.cjs'), cfgFile], {
-      env: cleanEnv(c.env),
-      stdio: ['ignore', logFd, 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
-    child.on('close', (code) => {
-      closeSync(logFd);
-      const logBytes = statSync(logFile).size;
-      rmSync(logFile, { force: true });
-      let out = null;
-      try {
-        out = JSON.parse(readFileSync(outFile, 'utf8'));
-      } catch {
-        out = { failureCount: 1, failures: [`warm process exited ${code} without results: ${stderr.slice(0, 600)}`] };
-      }
-      out.logBytes = logBytes;
-      resolve(out);
-    });
+    if (w.exitCode !== undefined || !w.child.connected) return resolve({ crashed: true });
+    w.waiters.push(resolve);
+    w.child.send(msg);
   });
 }
 
-log(`bench: warm latency, ${ROUNDS} rounds x ${candidates.length} candidates, ${per} tokens per kind per round ...`);
+log(`bench: warm latency, ${candidates.length} x ${PROCS} processes warming up (${WARMUP * KINDS.length} calls each) ...`);
+for (const c of candidates) c.workers = Array.from({ length: PROCS }, (_, p) => startWorker(c, p));
+const alive = [];
+for (const c of candidates) {
+  const ok = (await Promise.all(c.workers.map((w) => w.ready))).every((m) => m.ready);
+  if (ok) alive.push(c);
+  else failures.push({ candidate: c.id, where: 'warm start', detail: `a warm process failed: ${c.workers.map((w) => w.stderr).join(' ').slice(0, 600)}` });
+}
+log(`bench: ${BATCHES} interleaved batches of ${BATCH} calls per candidate ...`);
+const tWarm = Date.now();
+for (let g = 0; g < BATCHES; g++) {
+  const p = g % PROCS;
+  const local = Math.floor(g / PROCS);
+  for (const c of rotate(alive, g)) {
+    const m = await request(c.workers[p], { run: [local * BATCH, (local + 1) * BATCH], batch: g });
+    if (!m.done) failures.push({ candidate: c.id, where: `warm batch ${g}`, detail: `warm process died: ${c.workers[p].stderr.slice(0, 600)}` });
+  }
+  if ((g + 1) % Math.ceil(BATCHES / 8) === 0 || g === BATCHES - 1) {
+    log(`  ${g + 1}/${BATCHES} batches, ${((Date.now() - tWarm) / 1000).toFixed(1)} s`);
+  }
+}
 for (const c of candidates) {
   c.samples = Object.fromEntries(KINDS.map((k) => [k, []]));
-  c.roundP50 = Object.fromEntries(KINDS.map((k) => [k, []])); // per round, to compare candidates round by round
+  const byRound = Object.fromEntries(KINDS.map((k) => [k, Array.from({ length: ROUNDS }, () => [])]));
   c.warmRss = [];
   c.logBytes = 0;
-}
-for (let r = 0; r < ROUNDS; r++) {
-  for (const c of rotate(candidates, r)) {
-    const t0 = Date.now();
-    const out = await runWarm(c, r);
+  for (const w of c.workers) {
+    if (w.child.connected) w.child.send({ finish: true });
+    await w.closed;
+    c.logBytes += existsSync(w.logFile) ? statSync(w.logFile).size : 0;
+    rmSync(w.logFile, { force: true });
+    let out;
+    try {
+      out = JSON.parse(readFileSync(w.out, 'utf8'));
+    } catch {
+      out = { failureCount: 1, failures: [`warm process exited ${w.exitCode} without results: ${w.stderr.slice(0, 600)}`] };
+    }
     if (out.failureCount) {
-      for (const f of out.failures) failures.push({ candidate: c.id, where: `warm round ${r}`, detail: f });
+      for (const f of out.failures) failures.push({ candidate: c.id, where: `warm process ${w.p}`, detail: f });
       if (out.failureCount > out.failures.length) {
-        failures.push({ candidate: c.id, where: `warm round ${r}`, detail: `... ${out.failureCount} wrong outcomes in all` });
+        failures.push({ candidate: c.id, where: `warm process ${w.p}`, detail: `... ${out.failureCount} wrong outcomes in all` });
       }
     }
     if (out.samples) {
       for (const k of KINDS) {
-        c.samples[k].push(...out.samples[k]);
-        const sorted = Float64Array.from(out.samples[k]).sort();
-        if (sorted.length) c.roundP50[k][r] = percentile(sorted, 50);
+        for (const x of out.samples[k]) c.samples[k].push(x);
+        out.samples[k].forEach((x, i) => byRound[k][roundOf(out.sampleBatch[k][i])].push(x));
       }
     }
     if (out.maxRssKB) c.warmRss.push({ maxRssKB: out.maxRssKB, beforeKB: out.rssBeforeRequireKB });
-    c.logBytes += out.logBytes;
-    log(`  round ${r + 1}/${ROUNDS} ${c.id.padEnd(6)} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
+  // per round (a group of consecutive batches), for round-by-round ratios
+  c.roundP50 = Object.fromEntries(
+    KINDS.map((k) => [k, byRound[k].map((xs) => (xs.length ? percentile(Float64Array.from(xs).sort(), 50) : undefined))]),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -402,8 +443,10 @@ md.push(
   `Each candidate is a REST TOKEN authorizer doing the same job (RS256 against an SPKI PEM from the environment, ` +
     `iss/exp/nbf, \`metadata.role == 'admin'\`, Allow/Deny for the method ARN), bundled the same way (esbuild, ` +
     `node20, CJS, minified). Warm: ${(TOKENS * 4).toLocaleString('en-US')} distinct tokens per candidate ` +
-    `(${TOKENS.toLocaleString('en-US')} per kind, kinds interleaved call by call), after ${WARMUP * 4} warm-up calls, in ` +
-    `${ROUNDS} rounds of one fresh process per candidate, candidates interleaved. Cold: median of ${COLD} fresh ` +
+    `(${TOKENS.toLocaleString('en-US')} per kind, kinds interleaved call by call) spread over ${PROCS} processes per ` +
+    `candidate, each after ${WARMUP * 4} warm-up calls and a forced GC; the processes take turns in batches of ` +
+    `${BATCH} calls (candidate order rotated every batch), so machine noise lands on all alike; "per round" = ` +
+    `${ROUNDS} groups of consecutive batches. Cold: median of ${COLD} fresh ` +
     `processes per candidate, interleaved with a bare \`node -e ''\` (${fmtMs(bareMs)}). Ratios are to the floor in ` +
     `this run. Every outcome was checked${invalid ? ' and SOME WERE WRONG: this run is INVALID' : ''}.`,
 );
@@ -485,7 +528,7 @@ const json = {
   quick: QUICK,
   invalid,
   failures,
-  params: { tokensPerKind: TOKENS, rounds: ROUNDS, coldRuns: COLD, warmupPerKind: WARMUP, issuer: ISSUER, methodArn: METHOD_ARN },
+  params: { tokensPerKind: TOKENS, procs: PROCS, batch: BATCH, rounds: ROUNDS, coldRuns: COLD, warmupPerKind: WARMUP, issuer: ISSUER, methodArn: METHOD_ARN },
   bareNodeMs: bareMs,
   oursConfig: oursConfig ? { source: oursConfig.source, vars: Object.keys(oursConfig.env), fn: oursConfig.fn, notes: oursConfig.notes } : null,
   candidates: candidates.map((c) => ({
@@ -516,7 +559,7 @@ const json = {
   targets,
 };
 
-const official = !QUICK && FULL_SET && !opt('tokens') && !opt('rounds') && !opt('cold') && !opt('warmup');
+const official = !QUICK && FULL_SET && !opt('tokens') && !opt('rounds') && !opt('cold') && !opt('warmup') && !opt('batch') && !opt('procs');
 const outDir = opt('out', official ? join(BENCH, 'results') : RAW);
 const base = official || opt('out') ? 'latest' : 'quick';
 mkdirSync(outDir, { recursive: true });
