@@ -472,7 +472,7 @@ for (const c of candidates) {
 md.push('');
 md.push('## Cold start, size, memory (ratio to the floor)');
 md.push('');
-md.push('| candidate | require | first event | require + first event | process − bare node | bundle | gzip | RSS after first event | warm peak RSS (Δ over loaded tokens) |');
+md.push('| candidate | require | first event | require + first event | process − bare node | bundle | gzip | RSS after first event | warm peak RSS (Δ from require to the end) |');
 md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const c of candidates) {
   const cs = c.coldStats;
