@@ -110,10 +110,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // projen's bundling options have no `minify`; re-state the bundle command with it. Target node20 (the oldest Node
 // that runs it: our tests, on this machine) while the function runs nodejs24.x; no legal comments, no source map.
+// Two files: index.js (the handler) and jwks.js (the JWKS client with jose), which index.js requires only in JWKS
+// mode, so a PEM-mode cold start never parses or evaluates jose.
 const bundleTask = project.tasks.tryFind('bundle:clerk-authorizer.lambda')!;
 bundleTask.reset(
-  'esbuild --bundle src/clerk-authorizer.lambda.ts --target=node20 --platform=node --format=cjs ' +
-    '--outfile=assets/clerk-authorizer.lambda/index.js --tsconfig=tsconfig.dev.json --minify --legal-comments=none',
+  'esbuild --bundle index=src/clerk-authorizer.lambda.ts jwks=src/private/lambda/jwks.ts --external:./jwks.js ' +
+    '--target=node20 --platform=node --format=cjs --outdir=assets/clerk-authorizer.lambda --tsconfig=tsconfig.dev.json ' +
+    '--minify --legal-comments=none',
 );
 
 // ts-jest runs with isolatedModules (no type-checking), and jsii compiles only src/ minus the handler: type-check

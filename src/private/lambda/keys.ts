@@ -1,8 +1,5 @@
-import { KeyObject } from 'node:crypto';
-// jose is bundled into the handler at build time (esbuild), so it is rightly a devDependency.
-// eslint-disable-next-line import/no-extraneous-dependencies
-import { createRemoteJWKSet } from 'jose';
-import { reject, Rejection } from './reasons';
+import type { KeyObject } from 'node:crypto';
+import type { Rejection } from './reasons';
 
 /**
  * Where the verification key comes from: a PEM imported once at cold start (`pem`), or the issuer's JWKS (`jwks`),
@@ -20,53 +17,13 @@ export interface JwksOptions {
 }
 
 /**
- * A JWKS key source. Created once at module scope so jose's JWKS cache survives warm invocations.
- *
- * jose does what it is good at: fetch with a timeout, cache for `cacheMaxAgeMs`, refetch on an unknown `kid` at
- * most once per `cooldownMs`, select the key by `kid`/`alg`/`use`/`key_ops`, refuse non-public and malformed keys.
- * The signature itself is checked with node:crypto (several times faster than jose's WebCrypto path), on a
- * `KeyObject` converted once per key jose imported: jose keeps one CryptoKey per JWK until it refetches, so keying the
- * conversion on the CryptoKey follows jose's cache exactly: a key removed from the JWKS stops being used when jose
- * drops it.
- *
- * Fails closed: an unreachable, slow, non-200 or malformed JWKS is `jwks_unavailable`, a `kid` it does not hold (or a
- * key too weak to trust) is `kid_unknown`. Never throws.
+ * A JWKS key source (see `./jwks`). The JWKS client, jose included, is a second file of the function's asset
+ * (`jwks.js`, built from `./jwks.ts`), required only here, in JWKS mode: in PEM mode a cold start neither parses nor
+ * evaluates it, and the handler file stays small.
  */
 export function jwksKeySource(url: string, options: JwksOptions): KeySource {
-  const jwks = createRemoteJWKSet(new URL(url), {
-    timeoutDuration: options.timeoutMs,
-    cooldownDuration: options.cooldownMs,
-    cacheMaxAge: options.cacheMaxAgeMs,
-  });
-  const converted = new WeakMap<object, KeyObject | Rejection>();
-  return {
-    jwks: async (kid) => {
-      let cryptoKey: unknown;
-      try {
-        cryptoKey = await jwks({ alg: 'RS256', kid });
-      } catch (e) {
-        const code = (e as { code?: unknown } | null)?.code;
-        return reject(code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' ? 'kid_unknown' : 'jwks_unavailable');
-      }
-      if (typeof cryptoKey !== 'object' || cryptoKey === null) return reject('jwks_unavailable');
-      let key = converted.get(cryptoKey);
-      if (key === undefined) {
-        key = toRsaKeyObject(cryptoKey);
-        converted.set(cryptoKey, key);
-      }
-      return key;
-    },
-  };
-}
-
-function toRsaKeyObject(cryptoKey: object): KeyObject | Rejection {
-  try {
-    const key = KeyObject.from(cryptoKey as Parameters<typeof KeyObject.from>[0]);
-    if (key.type === 'public' && key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048) {
-      return key;
-    }
-  } catch {
-    // Not a key node can use: treated like a kid the JWKS does not hold.
-  }
-  return reject('kid_unknown');
+  // A plain require, left external by the bundler: it resolves next to the bundle at run time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const jwks = require('./jwks.js') as typeof import('./jwks');
+  return jwks.jwksKeySource(url, options);
 }
