@@ -11,7 +11,7 @@
 // `// node_modules/...` module markers stay), from src/clerk-authorizer.lambda.ts for `ours`. Profiles and bundles
 // go to bench/results/raw/profile/.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -42,6 +42,16 @@ if (KIND && !KINDS.includes(KIND)) throw new Error(`--kind must be one of ${KIND
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 
+// ours: the entry of the shipped asset; the JWKS client (src/private/lambda/jwks.ts) is a second file the entry
+// requires only in JWKS mode (see the projen bundle task), so it stays external here too.
+const OURS_OPTIONS =
+  id === 'ours'
+    ? {
+        tsconfig: join(ROOT, 'tsconfig.dev.json'),
+        ...(existsSync(join(ROOT, 'src', 'private', 'lambda', 'jwks.ts')) ? { external: ['./jwks.js'] } : {}),
+      }
+    : {};
+
 // Unminified bundle, otherwise the same options as the shipped one.
 const entry = id === 'ours' ? join(ROOT, 'src', 'clerk-authorizer.lambda.ts') : join(BENCH, 'candidates', cand.src);
 const bundle = join(OUT, id, 'index.js');
@@ -56,7 +66,7 @@ require('esbuild').buildSync({
   legalComments: 'none',
   sourcemap: false,
   logLevel: 'error',
-  ...(id === 'ours' ? { tsconfig: join(ROOT, 'tsconfig.dev.json') } : {}),
+  ...OURS_OPTIONS,
 });
 
 if (argv.includes('--size')) {
@@ -72,7 +82,7 @@ if (argv.includes('--size')) {
     legalComments: 'none',
     metafile: true,
     logLevel: 'error',
-    ...(id === 'ours' ? { tsconfig: join(ROOT, 'tsconfig.dev.json') } : {}),
+    ...OURS_OPTIONS,
   });
   const [out] = Object.values(r.metafile.outputs);
   console.log(`${id}: ${out.bytes} bytes minified`);
