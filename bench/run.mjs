@@ -209,6 +209,7 @@ log(`bench: tokens ready in ${((Date.now() - tSign) / 1000).toFixed(1)} s`);
 // a candidate's result). Each process warms up and settles its heap; then the harness runs them in batches of
 // BATCH calls, one candidate at a time, order rotated every batch, cycling through each candidate's processes, while
 // all others wait idle: whatever else the machine does lands on all candidates alike.
+const LOGDIR = existsSync('/dev/shm') ? '/dev/shm' : RUN;
 const BATCHES_PER_PROC = Math.ceil((perProc * KINDS.length) / BATCH);
 const BATCHES = BATCHES_PER_PROC * PROCS; // per candidate
 const roundOf = (batch) => Math.floor((batch * ROUNDS) / BATCHES);
@@ -222,10 +223,11 @@ function startWorker(c, p) {
     cfgFile,
     JSON.stringify({ bundle: c.bundle, warmupFile, roundFile: procFiles[p], methodArn: METHOD_ARN, expect: c.expect, out: w.out }),
   );
-  // The handler's log lines go to a file (counted, then deleted, never read): a write that copies the bytes into the
-  // kernel and never blocks. Not a pipe: on a busy 2-core machine a pipe fills up whenever the harness is not
-  // scheduled to drain it, and the writer then waits for the harness, not for its own work.
-  w.logFile = join(RUN, `warm-${c.id}-${p}.log`);
+  // The handler's log lines go to a file (counted, then deleted, never read), on tmpfs when there is one: a write
+  // that copies the bytes into the kernel and never blocks, with no disk writeback behind it. Not a pipe: on a busy
+  // 2-core machine a pipe fills up whenever the harness is not scheduled to drain it, and the writer then waits for
+  // the harness, not for its own work.
+  w.logFile = join(LOGDIR, `bench-warm-${process.pid}-${c.id}-${p}.log`);
   const logFd = openSync(w.logFile, 'w');
   w.child = spawn(process.execPath, ['--expose-gc', join(BENCH, 'child', 'warm.cjs'), cfgFile], {
     env: cleanEnv(c.env),
@@ -527,7 +529,7 @@ md.push('');
 md.push(
   `Notes: timings are wall-clock per \`await handler(event)\` (process.hrtime), including the decision log line the ` +
     `shipped handler writes: console is set up as the Lambda runtime does (util.format, one synchronous write per ` +
-    `line; to a file in the warm runs). RSS = peak RSS (VmHWM) of the process. The ` +
+    `line; to a tmpfs file in the warm runs). RSS = peak RSS (VmHWM) of the process. The ` +
     `machine may be shared: the load average above says how busy it was; interleaving spreads drift evenly. ` +
     `Reproduce: \`npm run bench\` (\`-- --quick\` for a smoke run).`,
 );
