@@ -41,7 +41,8 @@ async function handler(event: unknown): Promise<PolicyResponse | SimpleResponse>
     outcome = { decision: 'unauthorized', reason: 'internal_error' };
   }
   try {
-    logDecision(outcome.decision, outcome.reason, kind, outcome.details);
+    // Refusals are always logged (their reason exists nowhere else); allows unless CLERK_LOG_ALLOWED is false.
+    if (outcome.decision !== 'allow' || config.logAllowed) logDecision(outcome.decision, outcome.reason, kind, outcome.details);
   } catch {
     // A failing log write must not change the answer.
   }

@@ -268,6 +268,14 @@ describe('ClerkLambdaAuthorizer', () => {
       expect(environmentOf(construct({ sessionCookie: true }).node.scope as Stack).CLERK_SESSION_COOKIE).toBe('true');
     });
 
+    test('logAllowedRequests defaults to true', () => {
+      expect(environmentOf(construct().node.scope as Stack).CLERK_LOG_ALLOWED).toBe('true');
+    });
+
+    test('logAllowedRequests can be false', () => {
+      expect(environmentOf(construct({ logAllowedRequests: false }).node.scope as Stack).CLERK_LOG_ALLOWED).toBe('false');
+    });
+
     test('writes every configured variable, and nothing else', () => {
       const keys = testKeys();
       const predicate = ClaimPredicate.role('admin');
@@ -280,6 +288,7 @@ describe('ClerkLambdaAuthorizer', () => {
           clockSkew: Duration.seconds(10),
           allowPendingSessions: true,
           sessionCookie: true,
+          logAllowedRequests: false,
         }).node.scope as Stack,
       );
       expect(env).toEqual({
@@ -291,16 +300,18 @@ describe('ClerkLambdaAuthorizer', () => {
         CLERK_CLOCK_SKEW_SECONDS: '10',
         CLERK_ALLOW_PENDING_SESSIONS: 'true',
         CLERK_SESSION_COOKIE: 'true',
+        CLERK_LOG_ALLOWED: 'false',
       });
     });
 
-    test('by default writes the issuer, its JWKS URI and the three switches', () => {
+    test('by default writes the issuer, its JWKS URI and the four switches', () => {
       expect(environmentOf(construct().node.scope as Stack)).toEqual({
         CLERK_ISSUER: ISSUER,
         CLERK_JWKS_URI: 'https://clerk.example.com/.well-known/jwks.json',
         CLERK_CLOCK_SKEW_SECONDS: '5',
         CLERK_ALLOW_PENDING_SESSIONS: 'false',
         CLERK_SESSION_COOKIE: 'false',
+        CLERK_LOG_ALLOWED: 'true',
       });
     });
   });
@@ -1123,6 +1134,7 @@ describe('ClerkLambdaAuthorizer', () => {
         ['CLERK_CLOCK_SKEW_SECONDS', '5'],
         ['CLERK_ALLOW_PENDING_SESSIONS', 'false'],
         ['CLERK_SESSION_COOKIE', 'false'],
+        ['CLERK_LOG_ALLOWED', 'true'],
       ].reduce((sum, [k, v]) => sum + k.length + v.length, 0);
       expect(() => construct({ predicate, publicKeyPem: keys.publicKeyPem })).toThrow(
         new Error(`\`predicate\` must fit the function's environment (Lambda allows 4096 bytes in all; simplify the predicate), got: ${total} bytes in all`),

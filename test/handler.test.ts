@@ -265,6 +265,20 @@ describe('configuration options', () => {
     expect((await run({ CLERK_ALLOW_PENDING_SESSIONS: 'true' }, token({ sts: 'Pending' }))).logs[0].reason).toBe('session_pending');
   });
 
+  test('CLERK_LOG_ALLOWED defaults to true; false logs refusals only', async () => {
+    expect((await run({}, token({}))).logs).toEqual([expect.objectContaining({ decision: 'allow', reason: 'ok' })]);
+    const quiet = { CLERK_LOG_ALLOWED: 'false', CLERK_PREDICATE: '{"op":"eq","claim":"metadata.role","value":"admin"}' };
+    const allowed = await run(quiet, token({ metadata: { role: 'admin' } }));
+    expect(allowed.status).toBe(200);
+    expect(allowed.logs).toEqual([]);
+    const denied = await run(quiet, token({ metadata: { role: 'member' } }));
+    expect(denied.status).toBe(403);
+    expect(denied.logs).toEqual([expect.objectContaining({ decision: 'deny', reason: 'predicate_failed' })]);
+    const refused = await run(quiet, token({ exp: NOW - 60 }));
+    expect(refused.status).toBe(401);
+    expect(refused.logs).toEqual([expect.objectContaining({ decision: 'unauthorized', reason: 'expired' })]);
+  });
+
   test('without CLERK_AUTHORIZED_PARTIES and CLERK_AUDIENCE, azp and aud are not checked', async () => {
     expect((await run({}, token({ azp: 'https://anything.example.com', aud: 'whatever' }))).status).toBe(200);
     expect((await run({}, token({ azp: undefined }))).status).toBe(200);
@@ -534,6 +548,7 @@ describe('configuration errors at cold start name the variable', () => {
     ['skew leading zero', { CLERK_CLOCK_SKEW_SECONDS: '05' }, 'CLERK_CLOCK_SKEW_SECONDS must be an integer from 0 to 300, got: "05"'],
     ['pending not boolean', { CLERK_ALLOW_PENDING_SESSIONS: 'yes' }, 'CLERK_ALLOW_PENDING_SESSIONS must be true or false, got: "yes"'],
     ['cookie not boolean', { CLERK_SESSION_COOKIE: 'TRUE' }, 'CLERK_SESSION_COOKIE must be true or false, got: "TRUE"'],
+    ['log allowed not boolean', { CLERK_LOG_ALLOWED: 'no' }, 'CLERK_LOG_ALLOWED must be true or false, got: "no"'],
     ['timeout 0', { CLERK_JWKS_TIMEOUT_MS: '0' }, 'CLERK_JWKS_TIMEOUT_MS must be an integer from 1 to 5000, got: "0"'],
     ['timeout 5001', { CLERK_JWKS_TIMEOUT_MS: '5001' }, 'CLERK_JWKS_TIMEOUT_MS must be an integer from 1 to 5000, got: "5001"'],
     ['cooldown too large', { CLERK_JWKS_COOLDOWN_MS: '600001' }, 'CLERK_JWKS_COOLDOWN_MS must be an integer from 0 to 600000, got: "600001"'],

@@ -63,7 +63,15 @@ export function policy(principalId: string, effect: 'Allow' | 'Deny', resource: 
 
 /** The one error message API Gateway turns into a 401; any other error is a 500. */
 export function unauthorizedError(): Error {
-  return new Error('Unauthorized');
+  // Without a stack trace: API Gateway reads only the message, and capturing a stack would cost more than the rest of
+  // refusing an expired token.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new Error('Unauthorized');
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Who the decision was about, when known: `sub`/`sid` only from a verified token, `kid` as the header said. */
