@@ -181,8 +181,9 @@ integUpdate.exec(`integ-runner ${INTEG_RUNNER_ARGS} --force --dry-run --update-o
 // projen's own shell does not expand globs; this step needs a POSIX shell.
 integUpdate.exec('rm -rf test/integ.*.ts.snapshot/asset.*', { shell: TaskShell.sh() });
 
-// The example app and demo are for this repository, not for consumers' node_modules.
+// The example app, the demo and the benchmark are for this repository, not for consumers' node_modules.
 project.addPackageIgnore('/examples/');
+project.addPackageIgnore('/bench/');
 
 // eslint type-checks through tsconfig.dev.json (the one tsconfig that covers src, the handler, test and examples);
 // projen's project-service mode would look for a tsconfig.json next to each file and miss test/ and the handler.
