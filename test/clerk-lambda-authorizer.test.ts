@@ -328,18 +328,7 @@ describe('ClerkLambdaAuthorizer', () => {
         IdentitySource: 'method.request.header.Authorization',
         IdentityValidationExpression: ClerkLambdaAuthorizer.TOKEN_VALIDATION_REGEX,
         AuthorizerResultTtlInSeconds: 30,
-        AuthorizerUri: {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':apigateway:us-east-1:lambda:path/2015-03-31/functions/',
-              { 'Fn::GetAtt': [logicalId(stack, clerk.function), 'Arn'] },
-              '/invocations',
-            ],
-          ],
-        },
+        AuthorizerUri: invocationUri(stack, clerk.function),
       });
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: 'GET',
@@ -717,18 +706,7 @@ describe('ClerkLambdaAuthorizer', () => {
         EnableSimpleResponses: true,
         IdentitySource: ['$request.header.Authorization'],
         AuthorizerResultTtlInSeconds: 30,
-        AuthorizerUri: {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':apigateway:us-east-1:lambda:path/2015-03-31/functions/',
-              { 'Fn::GetAtt': [logicalId(stack, clerk.function), 'Arn'] },
-              '/invocations',
-            ],
-          ],
-        },
+        AuthorizerUri: invocationUri(stack, clerk.function),
       });
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: 'GET /items',
@@ -1165,3 +1143,13 @@ describe('ClerkLambdaAuthorizer', () => {
     expectCfnLintClean(stack);
   });
 });
+
+/** The API Gateway invocation URI of `fn`, as the authorizers render it. */
+function invocationUri(stack: Stack, fn: IConstruct): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:us-east-1:lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': [logicalId(stack, fn), 'Arn'] }, '/invocations'],
+    ],
+  };
+}
