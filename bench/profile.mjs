@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ESBUILD_OPTIONS } from './lib/build.mjs';
 import { CANDIDATES, configureOurs } from './lib/candidates.mjs';
 import { KINDS, makeKeys, makeTokens } from './lib/tokens.mjs';
 
@@ -55,33 +56,15 @@ const OURS_OPTIONS =
 // Unminified bundle, otherwise the same options as the shipped one.
 const entry = id === 'ours' ? join(ROOT, 'src', 'clerk-authorizer.lambda.ts') : join(BENCH, 'candidates', cand.src);
 const bundle = join(OUT, id, 'index.js');
-require('esbuild').buildSync({
-  entryPoints: [entry],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  minify: false,
-  legalComments: 'none',
-  sourcemap: false,
-  logLevel: 'error',
-  ...OURS_OPTIONS,
-});
+require('esbuild').buildSync({ ...ESBUILD_OPTIONS, entryPoints: [entry], outfile: bundle, minify: false, ...OURS_OPTIONS });
 
 if (argv.includes('--size')) {
   // What the minified bundle is made of: bytes per source module (esbuild metafile, same options as the shipped one).
   const r = require('esbuild').buildSync({
+    ...ESBUILD_OPTIONS,
     entryPoints: [entry],
     outfile: join(OUT, id, 'min.js'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
     metafile: true,
-    logLevel: 'error',
     ...OURS_OPTIONS,
   });
   const [out] = Object.values(r.metafile.outputs);

@@ -4,20 +4,13 @@
 // fd 3 as one JSON line. Usage: node cold.cjs <bundle.js> <spec.json>
 const { readFileSync, writeSync } = require('node:fs');
 const { performance } = require('node:perf_hooks');
-const { installLambdaConsole, peakRssKB, lambdaContext, tokenEvent, check } = require('./outcome.cjs');
+const { installLambdaConsole, peakRssKB, lambdaContext, tokenEvent, check, callbackRecorder } = require('./outcome.cjs');
 
 installLambdaConsole();
 
 const spec = JSON.parse(readFileSync(process.argv[3], 'utf8'));
 const event = tokenEvent(spec.token, spec.methodArn);
-let cbCalled = false;
-let cbErr;
-let cbRes;
-const callback = (e, r) => {
-  cbCalled = true;
-  cbErr = e;
-  cbRes = r;
-};
+const cb = callbackRecorder();
 
 // bench/profile.mjs --cold: CPU-profile the require and the first event only (argv[4] = where the profile goes).
 const profileOut = process.argv[4];
@@ -42,7 +35,7 @@ async function main() {
   let err;
   let threw = false;
   try {
-    res = await mod.handler(event, lambdaContext, callback);
+    res = await mod.handler(event, lambdaContext, cb.callback);
   } catch (e) {
     threw = true;
     err = e;
@@ -50,11 +43,7 @@ async function main() {
   const t2 = performance.now();
   const loaded2 = process.moduleLoadList.length;
   if (session) require('node:fs').writeFileSync(profileOut, JSON.stringify((await post('Profiler.stop')).profile));
-  if (cbCalled) {
-    threw = !!cbErr;
-    err = cbErr;
-    res = cbRes;
-  }
+  ({ threw, err, res } = cb.result(threw, err, res));
   const failure = check('valid', spec.sub, spec.methodArn, spec.expect, threw, err, res);
   const out = {
     bootMs,

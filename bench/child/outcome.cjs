@@ -107,4 +107,26 @@ function describe(res) {
   return `a ${typeof res} with keys ${res && typeof res === 'object' ? Object.keys(res).join(',') : ''}`;
 }
 
-module.exports = { KINDS, installLambdaConsole, peakRssKB, lambdaContext, tokenEvent, stageArn, check };
+/**
+ * A Lambda-style callback that records its call (the guide's handler answers through it). After the call, `result`
+ * gives what the handler answered: the callback's error/result when it was called, else what the promise gave.
+ */
+function callbackRecorder() {
+  const rec = {
+    called: false,
+    err: undefined,
+    res: undefined,
+    callback: (e, r) => {
+      rec.called = true;
+      rec.err = e;
+      rec.res = r;
+    },
+    reset: () => {
+      rec.called = false;
+    },
+    result: (threw, err, res) => (rec.called ? { threw: !!rec.err, err: rec.err, res: rec.res } : { threw, err, res }),
+  };
+  return rec;
+}
+
+module.exports = { KINDS, installLambdaConsole, peakRssKB, lambdaContext, tokenEvent, stageArn, check, callbackRecorder };

@@ -11,7 +11,7 @@
 //
 // Usage: node --expose-gc warm.cjs <config.json>; results go to config.out.
 const { readFileSync, writeFileSync } = require('node:fs');
-const { KINDS, installLambdaConsole, peakRssKB, lambdaContext, check } = require('./outcome.cjs');
+const { KINDS, installLambdaConsole, peakRssKB, lambdaContext, check, callbackRecorder } = require('./outcome.cjs');
 
 installLambdaConsole();
 
@@ -61,14 +61,7 @@ try {
 const rssBeforeRequireKB = Math.round(process.memoryUsage().rss / 1024);
 const { handler } = require(cfg.bundle);
 
-let cbCalled = false;
-let cbErr;
-let cbRes;
-const callback = (e, r) => {
-  cbCalled = true;
-  cbErr = e;
-  cbRes = r;
-};
+const cb = callbackRecorder();
 const failures = [];
 let failureCount = 0;
 // Samples in call order per kind (µs), and the batch each belongs to (for per-batch statistics).
@@ -82,23 +75,19 @@ async function runCalls(set, from, to, timed, batch) {
   for (let i = from; i < to; i++) {
     const event = { type: 'TOKEN', authorizationToken: at(set.auth, i), methodArn: cfg.methodArn };
     const sub = at(set.subs, i);
-    cbCalled = false;
+    cb.reset();
     let res;
     let err;
     let threw = false;
     const t0 = hr();
     try {
-      res = await handler(event, lambdaContext, callback);
+      res = await handler(event, lambdaContext, cb.callback);
     } catch (e) {
       threw = true;
       err = e;
     }
     const t1 = hr();
-    if (cbCalled) {
-      threw = !!cbErr;
-      err = cbErr;
-      res = cbRes;
-    }
+    ({ threw, err, res } = cb.result(threw, err, res));
     const k = kinds[i];
     const f = check(KINDS[k], sub, cfg.methodArn, cfg.expect, threw, err, res);
     if (f) {

@@ -6,20 +6,20 @@ import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
+/** The esbuild options of the shipped bundle (minus entry and output); bench/profile.mjs uses them too. */
+export const ESBUILD_OPTIONS = Object.freeze({
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  sourcemap: false,
+  logLevel: 'error',
+});
+
 export function bundleCandidate(entry, outfile) {
   mkdirSync(join(outfile, '..'), { recursive: true });
-  const esbuild = require('esbuild');
-  esbuild.buildSync({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
-    sourcemap: false,
-    logLevel: 'error',
-  });
+  require('esbuild').buildSync({ ...ESBUILD_OPTIONS, entryPoints: [entry], outfile });
   return outfile;
 }
