@@ -386,19 +386,7 @@ describe('ClerkLambdaAuthorizer', () => {
         Action: 'lambda:InvokeFunction',
         Principal: 'apigateway.amazonaws.com',
         FunctionName: { 'Fn::GetAtt': [logicalId(stack, clerk.function), 'Arn'] },
-        SourceArn: {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':execute-api:us-east-1:123456789012:',
-              { Ref: logicalId(stack, restApi) },
-              '/authorizers/',
-              { Ref: authorizerId },
-            ],
-          ],
-        },
+        SourceArn: authorizersArn(stack, restApi, authorizerId),
       });
     });
 
@@ -728,19 +716,7 @@ describe('ClerkLambdaAuthorizer', () => {
       const authorizerId = only(template, 'AWS::ApiGatewayV2::Authorizer').id;
       template.hasResourceProperties('AWS::Lambda::Permission', {
         Principal: 'apigateway.amazonaws.com',
-        SourceArn: {
-          'Fn::Join': [
-            '',
-            [
-              'arn:',
-              { Ref: 'AWS::Partition' },
-              ':execute-api:us-east-1:123456789012:',
-              { Ref: logicalId(stack, httpApi) },
-              '/authorizers/',
-              { Ref: authorizerId },
-            ],
-          ],
-        },
+        SourceArn: authorizersArn(stack, httpApi, authorizerId),
       });
     });
 
@@ -1150,6 +1126,16 @@ function invocationUri(stack: Stack, fn: IConstruct): unknown {
     'Fn::Join': [
       '',
       ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:us-east-1:lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': [logicalId(stack, fn), 'Arn'] }, '/invocations'],
+    ],
+  };
+}
+
+/** The `SourceArn` of an invoke permission scoped to one authorizer of `api`. */
+function authorizersArn(stack: Stack, api: IConstruct, authorizerId: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:us-east-1:123456789012:', { Ref: logicalId(stack, api) }, '/authorizers/', { Ref: authorizerId }],
     ],
   };
 }
