@@ -107,15 +107,23 @@ export function validatePredicate(node: unknown): PredicateNode {
       const where = `${at}.${key}`;
       if (!Object.hasOwn(n, key)) throw new Error(`${where} is missing`);
       const v = n[key];
-      if (kind === 'claim') {check(v, where, isClaimPath, CLAIM_RULE);} else if (kind === 'value') {check(v, where, isPredicateValue, VALUE_RULE);} else if (!Array.isArray(v) || v.length === 0 || v.length > MAX_LIST) {throw new Error(`${where} must be an array of 1 to ${MAX_LIST} entries`);} else {
-        v.forEach((x, i) =>
-          kind === 'of'
-            ? visit(x, `${where}[${i}]`, depth + 1)
-            : kind === 'values'
-              ? check(x, `${where}[${i}]`, isPredicateValue, VALUE_RULE)
-              : check(x, `${where}[${i}]`, isOrgKey, ORG_KEY_RULE),
-        );
+      if (kind === 'claim') {
+        check(v, where, isClaimPath, CLAIM_RULE);
+        continue;
       }
+      if (kind === 'value') {
+        check(v, where, isPredicateValue, VALUE_RULE);
+        continue;
+      }
+      if (!Array.isArray(v) || v.length === 0 || v.length > MAX_LIST) {
+        throw new Error(`${where} must be an array of 1 to ${MAX_LIST} entries`);
+      }
+      v.forEach((x, i) => {
+        const item = `${where}[${i}]`;
+        if (kind === 'of') visit(x, item, depth + 1);
+        else if (kind === 'values') check(x, item, isPredicateValue, VALUE_RULE);
+        else check(x, item, isOrgKey, ORG_KEY_RULE);
+      });
     }
   };
   visit(node, '$', 1);
