@@ -6,6 +6,8 @@
 //   options: --candidates=ours,floor,...  --tokens=N (per kind)  --procs=N (warm processes per candidate)
 //            --batch=N (calls)  --rounds=N (groups of batches)  --cold=N  --warmup=N (per kind)
 //            --out=<dir>  (where latest.{md,json} go; implies a non-quick run's naming)
+//            --runtime-io=syscall|none  (default syscall: one system call between warm calls, as the Lambda runtime
+//            makes; see child/warm.cjs)
 //
 // The exit code depends only on correctness: any candidate outcome that differs from its declared semantics
 // (a wrong Allow/Deny/throw on any measured or warm-up call, or on a cold start) makes the run invalid (exit 1).
@@ -43,6 +45,8 @@ const PROCS = Number(opt('procs', QUICK ? 2 : 4)); // warm processes per candida
 const COLD = Number(opt('cold', QUICK ? 5 : 30));
 const WARMUP = Number(opt('warmup', QUICK ? 100 : 1000)); // warm-up tokens per kind, per warm process
 const ONLY = opt('candidates', '');
+const RUNTIME_IO = opt('runtime-io', 'syscall');
+if (!['syscall', 'none'].includes(RUNTIME_IO)) die('--runtime-io must be syscall or none');
 for (const [k, v] of Object.entries({ TOKENS, ROUNDS, COLD, WARMUP, BATCH, PROCS })) {
   if (!Number.isInteger(v) || v < 1) die(`--${k.toLowerCase()} must be a positive integer`);
 }
@@ -112,9 +116,9 @@ if (candidates.some((c) => c.id === 'ours')) {
 for (const c of candidates.filter((x) => x.wraps)) {
   const base = candidates.find((x) => x.id === c.wraps) ?? CANDIDATES.find((x) => x.id === c.wraps);
   if (!base.env) die(`${c.id} needs ${c.wraps} in the run`);
-  c.bundle = join(RUN, `${c.id}.cjs`);
-  writeFileSync(c.bundle, `console.log = () => {};\nmodule.exports = require(${JSON.stringify(base.bundle)});\n`);
-  c.env = base.env;
+  // The same bundle, configured from a stack with the diagnostic's extra props.
+  c.bundle = base.bundle;
+  c.env = configureOurs(ISSUER, keys.publicKeyPem, c.props).env;
 }
 
 log('bench: bundling candidates ...');
@@ -221,7 +225,7 @@ function startWorker(c, p) {
   rmSync(w.out, { force: true });
   writeFileSync(
     cfgFile,
-    JSON.stringify({ bundle: c.bundle, warmupFile, roundFile: procFiles[p], methodArn: METHOD_ARN, expect: c.expect, out: w.out }),
+    JSON.stringify({ bundle: c.bundle, warmupFile, roundFile: procFiles[p], methodArn: METHOD_ARN, expect: c.expect, out: w.out, runtimeIo: RUNTIME_IO === 'syscall' }),
   );
   // The handler's log lines go to a file (counted, then deleted, never read), on tmpfs when there is one: a write
   // that copies the bytes into the kernel and never blocks, with no disk writeback behind it. Not a pipe: on a busy
@@ -460,7 +464,7 @@ md.push(
     `(${TOKENS.toLocaleString('en-US')} per kind, kinds interleaved call by call) spread over ${PROCS} processes per ` +
     `candidate, each after ${WARMUP * 4} warm-up calls and a forced GC; the processes take turns in batches of ` +
     `${BATCH} calls (candidate order rotated every batch), so machine noise lands on all alike; "per round" = ` +
-    `${ROUNDS} groups of consecutive batches. Cold: median of ${COLD} fresh ` +
+    `${ROUNDS} groups of consecutive batches; ${RUNTIME_IO === 'syscall' ? 'before every call, outside the timed region, one system call (a 1-byte write to /dev/null) stands in for the Lambda runtime\'s own I/O between invocations' : 'no system call between calls (--runtime-io=none)'}. Cold: median of ${COLD} fresh ` +
     `processes per candidate, interleaved with a bare \`node -e ''\` (${fmtMs(bareMs)}). Ratios are to the floor in ` +
     `this run. Every outcome was checked${invalid ? ' and SOME WERE WRONG: this run is INVALID' : ''}.`,
 );
@@ -527,9 +531,12 @@ if (invalid) {
 }
 md.push('');
 md.push(
-  `Notes: timings are wall-clock per \`await handler(event)\` (process.hrtime), including the decision log line the ` +
-    `shipped handler writes: console is set up as the Lambda runtime does (util.format, one synchronous write per ` +
-    `line; to a tmpfs file in the warm runs). RSS = peak RSS (VmHWM) of the process. The ` +
+  `Notes: timings are wall-clock per \`await handler(event)\` (process.hrtime), including any log line a handler ` +
+    `writes: console is set up as the Lambda runtime does (util.format, one synchronous write per line; to a tmpfs ` +
+    `file in the warm runs). Not included, for any candidate: what the Lambda runtime does after the handler ` +
+    `returns, such as posting the answer and, for a thrown error (every 401), writing its \`Invoke Error\` log line ` +
+    `(the shipped handler's 401 decision record travels in that line). A log write costs about 5-20 µs here, mostly ` +
+    `the system call on this virtual machine. RSS = peak RSS (VmHWM) of the process. The ` +
     `machine may be shared: the load average above says how busy it was; interleaving spreads drift evenly. ` +
     `Reproduce: \`npm run bench\` (\`-- --quick\` for a smoke run).`,
 );
@@ -542,7 +549,7 @@ const json = {
   quick: QUICK,
   invalid,
   failures,
-  params: { tokensPerKind: TOKENS, procs: PROCS, batch: BATCH, rounds: ROUNDS, coldRuns: COLD, warmupPerKind: WARMUP, issuer: ISSUER, methodArn: METHOD_ARN },
+  params: { tokensPerKind: TOKENS, procs: PROCS, batch: BATCH, rounds: ROUNDS, coldRuns: COLD, warmupPerKind: WARMUP, runtimeIo: RUNTIME_IO, issuer: ISSUER, methodArn: METHOD_ARN },
   bareNodeMs: bareMs,
   oursConfig: oursConfig ? { source: oursConfig.source, vars: Object.keys(oursConfig.env), fn: oursConfig.fn, notes: oursConfig.notes } : null,
   candidates: candidates.map((c) => ({

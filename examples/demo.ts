@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { ClerkExampleStack } from './app';
-import { bearer, httpEvent, loadHandler, restTokenEvent } from '../test/util/handler';
+import { bearer, decisionInErrorLine, httpEvent, loadHandler, restTokenEvent, runtimeErrorLine } from '../test/util/handler';
 import { clerkV1Payload, clerkV2Payload, makeKeys, sessionHeader, signJwt, TEMPLATE_CATEGORY } from '../test/util/tokens';
 
 /** The demo Clerk instance and app. */
@@ -136,8 +136,8 @@ async function main(): Promise<number> {
     const rest = 'AdminRestApi';
     const http = 'AppHttpApi';
     const scenarios: Scenario[] = [
-      { api: rest, route: 'GET /admin', token: 'admin session', authorization: admin, expect: 200, reason: 'ok' },
-      { api: rest, route: 'GET /admin', token: 'bare token, no "Bearer "', authorization: bare, expect: 200, reason: 'ok' },
+      { api: rest, route: 'GET /admin', token: 'admin session', authorization: admin, expect: 200, reason: NOT_LOGGED },
+      { api: rest, route: 'GET /admin', token: 'bare token, no "Bearer "', authorization: bare, expect: 200, reason: NOT_LOGGED },
       { api: rest, route: 'GET /admin', token: 'member session (role member)', authorization: member, expect: 403, reason: 'predicate_failed' },
       { api: rest, route: 'GET /admin', token: 'no Authorization header', expect: 401, reason: 'gateway: identity source missing' },
       { api: rest, route: 'GET /admin', token: '"Bearer hello" (not a JWT)', authorization: 'Bearer hello', expect: 401, reason: 'gateway: validation regex' },
@@ -147,13 +147,13 @@ async function main(): Promise<number> {
       { api: rest, route: 'GET /admin', token: 'minted for another origin (azp)', authorization: otherOrigin, expect: 401, reason: 'azp_mismatch' },
       { api: rest, route: 'GET /admin', token: 'JWT-template token, 1 h, no sid', authorization: template60, expect: 401, reason: 'category_not_session' },
       { api: rest, route: 'GET /admin', token: 'pending session (sts pending)', authorization: pending, expect: 401, reason: 'session_pending' },
-      { api: http, route: 'GET /admin', token: 'admin session', authorization: admin, expect: 200, reason: 'ok' },
+      { api: http, route: 'GET /admin', token: 'admin session', authorization: admin, expect: 200, reason: NOT_LOGGED },
       { api: http, route: 'GET /admin', token: 'member session (role member)', authorization: member, expect: 403, reason: 'predicate_failed' },
       { api: http, route: 'GET /admin', token: 'no Authorization header', expect: 401, reason: 'gateway: identity source missing' },
       { api: http, route: 'GET /admin', token: 'expired a minute ago', authorization: expired, expect: 403, reason: 'expired' },
       { api: http, route: 'GET /admin', token: 'forged: signed by another key', authorization: otherKey, expect: 403, reason: 'signature_invalid' },
-      { api: http, route: 'GET /invoices', token: 'org accountant, invoices:read (v2)', authorization: accountant, expect: 200, reason: 'ok' },
-      { api: http, route: 'GET /invoices', token: 'org accountant, invoices:read (v1)', authorization: v1Org, expect: 200, reason: 'ok' },
+      { api: http, route: 'GET /invoices', token: 'org accountant, invoices:read (v2)', authorization: accountant, expect: 200, reason: NOT_LOGGED },
+      { api: http, route: 'GET /invoices', token: 'org accountant, invoices:read (v1)', authorization: v1Org, expect: 200, reason: NOT_LOGGED },
       { api: http, route: 'GET /invoices', token: 'org member, invoices:write only', authorization: writerOnly, expect: 403, reason: 'predicate_failed' },
       { api: http, route: 'GET /invoices', token: 'no active organization', authorization: noOrg, expect: 403, reason: 'predicate_failed' },
       { api: http, route: 'GET /invoices', token: 'admin session (no org)', authorization: admin, expect: 403, reason: 'predicate_failed' },
@@ -178,8 +178,9 @@ async function main(): Promise<number> {
     }
     printTable(['', 'request', 'token', 'status', 'reason', 'backend receives'], rows);
     console.log(
-      '\nstatus: what API Gateway answers. reason: the function\'s decision log line (`{"decision":...,"reason":...}`), ' +
-        'or "gateway: ..." when API Gateway answers without invoking the function.\n' +
+      '\nstatus: what API Gateway answers. reason: the decision record in the function\'s log (`{"decision":...,"reason":...}`, ' +
+        'for a REST 401 inside the Lambda runtime\'s "Invoke Error" line), "gateway: ..." when API Gateway answers ' +
+        `without invoking the function, or "${NOT_LOGGED}" (allowed requests are logged only with logAllowedRequests: true).\n` +
         'HTTP APIs answer 403 for every refused token: simple responses have no 401 (a missing header is still 401).',
     );
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -416,6 +417,9 @@ class Gateway {
   }
 }
 
+/** The reason column of an allowed request: by default (`logAllowedRequests: false`) it writes no line. */
+const NOT_LOGGED = 'allowed, no line';
+
 /** Invokes the function, capturing its decision log line: the reason code comes from there. */
 async function invokeCapturing(fn: LoadedFunction, event: unknown): Promise<{ result?: unknown; error?: unknown; reason: string }> {
   const lines: string[] = [];
@@ -439,6 +443,10 @@ async function invokeCapturing(fn: LoadedFunction, event: unknown): Promise<{ re
       return { reason: '(a log line that is not JSON)' };
     }
   });
+  // A REST 401's record travels in the line the Lambda runtime writes for the thrown error.
+  const record = error === undefined ? undefined : decisionInErrorLine(runtimeErrorLine(error));
+  if (record !== undefined) decisions.push(record);
+  if (decisions.length === 0 && error === undefined) return { result, error, reason: NOT_LOGGED };
   if (decisions.length !== 1) return { result, error, reason: `(${decisions.length} decision log lines)` };
   return { result, error, reason: String(decisions[0].reason) };
 }

@@ -4,12 +4,13 @@
  * 2.0 events. It reads like its five steps; the work lives in `./private/lambda` and `./private/predicate`.
  *
  * 1. extract the token from the event, 2. verify it (structure, header, claims, RS256 signature), 3. decode the
- * organization claims and evaluate the predicate, 4. log the decision, 5. answer as API Gateway expects.
+ * organization claims and evaluate the predicate, 4. log the decision, 5. answer as API Gateway expects (a REST 401
+ * is a thrown error that carries its decision record: the Lambda runtime logs it).
  */
 import { loadConfig } from './private/lambda/config';
 import { EventKind, eventKind, extractToken, stageResource } from './private/lambda/event';
 import { Reason } from './private/lambda/reasons';
-import { context, LogDetails, logDecision, policy, PolicyResponse, SimpleResponse, unauthorizedError } from './private/lambda/respond';
+import { context, decisionRecord, LogDetails, logDecision, policy, PolicyResponse, SimpleResponse, unauthorizedError } from './private/lambda/respond';
 import { Seen, verifyToken } from './private/lambda/verify';
 import { decodeOrganization, evaluatePredicate } from './private/predicate';
 
@@ -40,16 +41,20 @@ async function handler(event: unknown): Promise<PolicyResponse | SimpleResponse>
     // throws, the request is refused (401), never a 500.
     outcome = { decision: 'unauthorized', reason: 'internal_error' };
   }
-  try {
-    // Refusals are always logged (their reason exists nowhere else); allows unless CLERK_LOG_ALLOWED is false.
-    if (outcome.decision !== 'allow' || config.logAllowed) logDecision(outcome.decision, outcome.reason, kind, outcome.details);
-  } catch {
-    // A failing log write must not change the answer.
+  if (outcome.decision === 'unauthorized' && kind !== 'HTTP2') {
+    // REST: exactly this error, the only one API Gateway answers with 401 (any other is a 500). The Lambda runtime
+    // logs a thrown error with its own enumerable properties: that line is this decision's log line.
+    throw unauthorizedError(decisionRecord(outcome.decision, outcome.reason, kind, outcome.details));
   }
-  if (outcome.answer !== undefined) return outcome.answer;
-  if (kind === 'HTTP2') return { isAuthorized: false };
-  // REST: exactly this error, the only one API Gateway answers with 401 (any other is a 500).
-  throw unauthorizedError();
+  // Refusals are always logged (their reason exists nowhere else); allows only if CLERK_LOG_ALLOWED is true.
+  if (outcome.decision !== 'allow' || config.logAllowed) {
+    try {
+      logDecision(decisionRecord(outcome.decision, outcome.reason, kind, outcome.details));
+    } catch {
+      // A failing log write must not change the answer.
+    }
+  }
+  return outcome.answer ?? { isAuthorized: false };
 }
 
 async function decide(event: Record<string, unknown>, kind: EventKind | undefined): Promise<Decision> {
@@ -96,7 +101,12 @@ function refused(reason: Reason, details?: LogDetails): Decision {
   return { decision: 'unauthorized', reason, details };
 }
 
-/** The payload as one JSON string for the context; undefined if it cannot be (nested too deep to stringify). */
+/**
+ * The payload as one JSON string for the context; undefined if it cannot be (nested too deep to stringify). Not the
+ * signed text itself: re-serialized, it holds exactly what the predicate evaluated (one member per key, the last of
+ * any duplicates, as JSON.parse reads them), so a backend parser that keeps the first duplicate cannot see another
+ * value than the one that was checked.
+ */
 function jsonOf(payload: unknown): string | undefined {
   try {
     return JSON.stringify(payload);

@@ -118,15 +118,18 @@ export interface ClerkLambdaAuthorizerProps {
   readonly allowPendingSessions?: boolean;
 
   /**
-   * Log a decision line for allowed requests too, not only for refused ones.
+   * Also log a decision line for every allowed request, not only for refused ones.
    *
-   * Every refusal (401/403) is always logged with its reason code: that reason exists nowhere else. An allowed
-   * request is also recorded by API Gateway's access logs (`$context.authorizer.principalId` on REST,
-   * `$context.authorizer.userId` on HTTP APIs) if you enable them, so at high request rates you may turn this off:
-   * it saves one CloudWatch Logs line per allowed request (ingestion is billed per GB) and about 8 µs of the
-   * function's time per call (see the README's benchmarks).
+   * Every refusal is logged with its reason code, always: that reason exists nowhere else. (A REST 401's record rides
+   * in the `Invoke Error` line the Lambda runtime writes for every thrown error; a 403 and an HTTP API refusal get a
+   * line of their own.) Allowed requests are not logged by default: with the results cache on (`resultsCacheTtl`),
+   * API Gateway invokes the function only on a cache miss, so its log could not be a record of every allowed request
+   * anyway, while API Gateway's access logs are: log `$context.authorizer.principalId` (REST) or
+   * `$context.authorizer.userId` (REST and HTTP APIs) there (the README shows how). Turn this on to have the function
+   * record its allow decisions as well; it costs one CloudWatch Logs line per allowing invocation and one log write,
+   * the largest part of an allowed call after the signature check (see the README's benchmarks).
    *
-   * @default true
+   * @default false
    */
   readonly logAllowedRequests?: boolean;
 
@@ -328,7 +331,7 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
       clockSkew !== undefined ? String(clockSkew) : Token.asString(props.clockSkew!.toSeconds());
     environment.CLERK_ALLOW_PENDING_SESSIONS = String(props.allowPendingSessions ?? false);
     environment.CLERK_SESSION_COOKIE = String(this.sessionCookie);
-    environment.CLERK_LOG_ALLOWED = String(props.logAllowedRequests ?? true);
+    environment.CLERK_LOG_ALLOWED = String(props.logAllowedRequests ?? false);
     checkEnvironmentSize(environment);
 
     this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {

@@ -268,12 +268,12 @@ describe('ClerkLambdaAuthorizer', () => {
       expect(environmentOf(construct({ sessionCookie: true }).node.scope as Stack).CLERK_SESSION_COOKIE).toBe('true');
     });
 
-    test('logAllowedRequests defaults to true', () => {
-      expect(environmentOf(construct().node.scope as Stack).CLERK_LOG_ALLOWED).toBe('true');
+    test('logAllowedRequests defaults to false', () => {
+      expect(environmentOf(construct().node.scope as Stack).CLERK_LOG_ALLOWED).toBe('false');
     });
 
-    test('logAllowedRequests can be false', () => {
-      expect(environmentOf(construct({ logAllowedRequests: false }).node.scope as Stack).CLERK_LOG_ALLOWED).toBe('false');
+    test('logAllowedRequests can be true', () => {
+      expect(environmentOf(construct({ logAllowedRequests: true }).node.scope as Stack).CLERK_LOG_ALLOWED).toBe('true');
     });
 
     test('writes every configured variable, and nothing else', () => {
@@ -288,7 +288,7 @@ describe('ClerkLambdaAuthorizer', () => {
           clockSkew: Duration.seconds(10),
           allowPendingSessions: true,
           sessionCookie: true,
-          logAllowedRequests: false,
+          logAllowedRequests: true,
         }).node.scope as Stack,
       );
       expect(env).toEqual({
@@ -300,7 +300,7 @@ describe('ClerkLambdaAuthorizer', () => {
         CLERK_CLOCK_SKEW_SECONDS: '10',
         CLERK_ALLOW_PENDING_SESSIONS: 'true',
         CLERK_SESSION_COOKIE: 'true',
-        CLERK_LOG_ALLOWED: 'false',
+        CLERK_LOG_ALLOWED: 'true',
       });
     });
 
@@ -311,7 +311,7 @@ describe('ClerkLambdaAuthorizer', () => {
         CLERK_CLOCK_SKEW_SECONDS: '5',
         CLERK_ALLOW_PENDING_SESSIONS: 'false',
         CLERK_SESSION_COOKIE: 'false',
-        CLERK_LOG_ALLOWED: 'true',
+        CLERK_LOG_ALLOWED: 'false',
       });
     });
   });
@@ -1088,7 +1088,7 @@ describe('ClerkLambdaAuthorizer', () => {
         ['CLERK_CLOCK_SKEW_SECONDS', '5'],
         ['CLERK_ALLOW_PENDING_SESSIONS', 'false'],
         ['CLERK_SESSION_COOKIE', 'false'],
-        ['CLERK_LOG_ALLOWED', 'true'],
+        ['CLERK_LOG_ALLOWED', 'false'],
       ].reduce((sum, [k, v]) => sum + k.length + v.length, 0);
       expect(() => construct({ predicate, publicKeyPem: keys.publicKeyPem })).toThrow(
         new Error(`\`predicate\` must fit the function's environment (Lambda allows 4096 bytes in all; simplify the predicate), got: ${total} bytes in all`),

@@ -423,7 +423,8 @@ interface Config {
 
 function config(id: string, o: { azp?: string[]; aud?: string[]; skew?: number; pending?: boolean; clerkWithoutIssuer?: boolean }): Config {
   const skew = o.skew ?? 5;
-  const env: Record<string, string> = { CLERK_ISSUER: TEST_ISSUER, CLERK_PUBLIC_KEY_PEM: KEYS.publicKeyPem };
+  // Allows logged too: every case's decision record is compared.
+  const env: Record<string, string> = { CLERK_ISSUER: TEST_ISSUER, CLERK_PUBLIC_KEY_PEM: KEYS.publicKeyPem, CLERK_LOG_ALLOWED: 'true' };
   if (o.azp) env.CLERK_AUTHORIZED_PARTIES = JSON.stringify(o.azp);
   if (o.aud) env.CLERK_AUDIENCE = JSON.stringify(o.aud);
   if (o.skew !== undefined) env.CLERK_CLOCK_SKEW_SECONDS = String(o.skew);

@@ -60,6 +60,8 @@ function load(env: Record<string, string> = {}): Handler {
     CLERK_JWKS_TIMEOUT_MS: '500',
     CLERK_JWKS_COOLDOWN_MS: '30000',
     CLERK_JWKS_CACHE_MAX_AGE_MS: '600000',
+    // Allows logged too: the tests read the reason of every verdict.
+    CLERK_LOG_ALLOWED: 'true',
     ...env,
   });
 }

@@ -9,6 +9,7 @@ import {
   invoke,
   loadHandler,
   METHOD_ARN,
+  postedError,
   restRequestEvent,
   restTokenEvent,
   STAGE_RESOURCE,
@@ -29,7 +30,9 @@ import {
 } from './util/tokens';
 
 const keys = testKeys();
-const BASE = { CLERK_ISSUER: TEST_ISSUER, CLERK_PUBLIC_KEY_PEM: keys.publicKeyPem };
+// Allows are logged here so that every decision's record can be checked; the default (refusals only) has its own
+// test under 'configuration options'.
+const BASE = { CLERK_ISSUER: TEST_ISSUER, CLERK_PUBLIC_KEY_PEM: keys.publicKeyPem, CLERK_LOG_ALLOWED: 'true' };
 const ADMIN_ONLY = JSON.stringify({ op: 'in', claim: 'metadata.role', values: ['admin'] });
 
 let clock: TestClock;
@@ -129,8 +132,15 @@ describe('answers', () => {
     const out = await invoke(handler, eventFor(kind, bearer(validToken({ exp: NOW - 60 }))));
     expect(out.error).toBeInstanceOf(Error);
     expect((out.error as Error).message).toBe('Unauthorized');
-    expect(Object.keys(out.error as Error)).toEqual([]);
     expect(out.status).toBe(401);
+    // What the runtime posts (all API Gateway reads) is the name and message only: the record does not reach it.
+    expect(postedError(out.error as Error)).toEqual({ errorType: 'Error', errorMessage: 'Unauthorized', trace: ['Error: Unauthorized'] });
+    // The record is the error's own enumerable properties, which the runtime's `Invoke Error` line carries; the
+    // handler writes no line of its own for a 401.
+    expect({ ...(out.error as Error) }).toEqual({ decision: 'unauthorized', reason: 'expired', kid: 'ins_test', event: kind });
+    expect(out.lines).toEqual([
+      `{"errorType":"Error","errorMessage":"Unauthorized","decision":"unauthorized","reason":"expired","kid":"ins_test","event":"${kind}","stack":["Error: Unauthorized"]}`,
+    ]);
     expect(out.logs).toEqual([{ decision: 'unauthorized', reason: 'expired', kid: 'ins_test', event: kind }]);
   });
 
@@ -265,18 +275,29 @@ describe('configuration options', () => {
     expect((await run({ CLERK_ALLOW_PENDING_SESSIONS: 'true' }, token({ sts: 'Pending' }))).logs[0].reason).toBe('session_pending');
   });
 
-  test('CLERK_LOG_ALLOWED defaults to true; false logs refusals only', async () => {
-    expect((await run({}, token({}))).logs).toEqual([expect.objectContaining({ decision: 'allow', reason: 'ok' })]);
-    const quiet = { CLERK_LOG_ALLOWED: 'false', CLERK_PREDICATE: '{"op":"eq","claim":"metadata.role","value":"admin"}' };
-    const allowed = await run(quiet, token({ metadata: { role: 'admin' } }));
-    expect(allowed.status).toBe(200);
-    expect(allowed.logs).toEqual([]);
-    const denied = await run(quiet, token({ metadata: { role: 'member' } }));
-    expect(denied.status).toBe(403);
-    expect(denied.logs).toEqual([expect.objectContaining({ decision: 'deny', reason: 'predicate_failed' })]);
-    const refused = await run(quiet, token({ exp: NOW - 60 }));
-    expect(refused.status).toBe(401);
-    expect(refused.logs).toEqual([expect.objectContaining({ decision: 'unauthorized', reason: 'expired' })]);
+  test('CLERK_LOG_ALLOWED defaults to false (refusals only); true logs allows too', async () => {
+    const predicate = { CLERK_PREDICATE: '{"op":"eq","claim":"metadata.role","value":"admin"}' };
+    for (const quiet of [{ ...predicate, CLERK_LOG_ALLOWED: undefined }, { ...predicate, CLERK_LOG_ALLOWED: 'false' }]) {
+      const handler = loadHandler({ ...BASE, ...quiet });
+      const allowed = await invoke(handler, restTokenEvent(bearer(token({ metadata: { role: 'admin' } }))));
+      expect(allowed.status).toBe(200);
+      expect(allowed.lines).toEqual([]);
+      const allowedHttp = await invoke(handler, httpEvent({ authorization: bearer(token({ metadata: { role: 'admin' } })) }));
+      expect(allowedHttp.status).toBe(200);
+      expect(allowedHttp.lines).toEqual([]);
+      const denied = await invoke(handler, restTokenEvent(bearer(token({ metadata: { role: 'member' } }))));
+      expect(denied.status).toBe(403);
+      expect(denied.logs).toEqual([expect.objectContaining({ decision: 'deny', reason: 'predicate_failed' })]);
+      const refused = await invoke(handler, restTokenEvent(bearer(token({ exp: NOW - 60 }))));
+      expect(refused.status).toBe(401);
+      expect(refused.logs).toEqual([expect.objectContaining({ decision: 'unauthorized', reason: 'expired' })]);
+      const refusedHttp = await invoke(handler, httpEvent({ authorization: bearer(token({ exp: NOW - 60 })) }));
+      expect(refusedHttp.status).toBe(403);
+      expect(refusedHttp.logs).toEqual([expect.objectContaining({ decision: 'unauthorized', reason: 'expired', event: 'HTTP2' })]);
+    }
+    const loud = await run({ CLERK_LOG_ALLOWED: 'true' }, token({}));
+    expect(loud.status).toBe(200);
+    expect(loud.logs).toEqual([expect.objectContaining({ decision: 'allow', reason: 'ok' })]);
   });
 
   test('without CLERK_AUTHORIZED_PARTIES and CLERK_AUDIENCE, azp and aud are not checked', async () => {
@@ -474,7 +495,9 @@ describe('logs', () => {
       for (const kind of KINDS) {
         const out = await invoke(handler, eventFor(kind, bearer(jwt)));
         expect(out.logs).toHaveLength(1);
-        const line = JSON.stringify(out.logs[0]);
+        // Every line written, the runtime's error line for a 401 included.
+        expect(out.lines).toHaveLength(1);
+        const line = out.lines[0];
         for (const part of jwt.split('.')) expect(line).not.toContain(part.slice(0, 16));
         expect(line).not.toContain('abcdef1234');
         expect(Object.keys(out.logs[0]).every((k) => ['decision', 'reason', 'sub', 'sid', 'kid', 'event'].includes(k))).toBe(true);

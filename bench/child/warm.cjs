@@ -10,7 +10,7 @@
 // - standalone (bench/profile.mjs): runs all measured calls at once, then writes the results.
 //
 // Usage: node --expose-gc warm.cjs <config.json>; results go to config.out.
-const { readFileSync, writeFileSync } = require('node:fs');
+const { readFileSync, writeFileSync, writeSync } = require('node:fs');
 const { KINDS, installLambdaConsole, peakRssKB, lambdaContext, check, callbackRecorder } = require('./outcome.cjs');
 
 installLambdaConsole();
@@ -70,11 +70,21 @@ const sampleBatch = KINDS.map(() => new Int32Array(measured.n));
 const fill = new Int32Array(KINDS.length);
 const hr = process.hrtime.bigint;
 
+// Between two invocations the Lambda runtime enters the kernel (it posts the answer and fetches the next event over
+// HTTP, blocking until one arrives), so no invocation starts with the previous one's TLB and caches intact. One
+// 1-byte write to /dev/null before every call, outside the timed region, stands in for that, for every candidate
+// alike (`--runtime-io=none` leaves it out). Without it, a candidate's system call (a log line) in one call is
+// billed to the next call (where this VM's page-table isolation makes it refill its TLB), while a candidate
+// that never enters the kernel runs every call warm, which no Lambda invocation does.
+const runtimeIoFd = cfg.runtimeIo ? require('node:fs').openSync('/dev/null', 'w') : -1;
+const RUNTIME_IO_BYTE = Buffer.from('\n');
+
 async function runCalls(set, from, to, timed, batch) {
   const { kinds } = set;
   for (let i = from; i < to; i++) {
     const event = { type: 'TOKEN', authorizationToken: at(set.auth, i), methodArn: cfg.methodArn };
     const sub = at(set.subs, i);
+    if (runtimeIoFd >= 0) writeSync(runtimeIoFd, RUNTIME_IO_BYTE);
     cb.reset();
     let res;
     let err;

@@ -15,18 +15,20 @@ export const CANDIDATES = [
     bundle: join(ROOT, 'assets', 'clerk-authorizer.lambda', 'index.js'),
     expect: { resource: 'stage', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
     semantics:
-      "shipped bundle, env from the construct; invalid → throw Error('Unauthorized') (401), role fails → Deny (403), " +
-      'Allow on the whole stage; one JSON log line per decision',
+      "shipped bundle, env from the construct (defaults); invalid → throw Error('Unauthorized') (401) carrying its " +
+      'decision record (the Lambda runtime logs thrown errors), role fails → Deny (403) + one JSON log line, Allow on ' +
+      'the whole stage, not logged (logAllowedRequests defaults to false)',
   },
   {
-    // Not a candidate: the same shipped bundle with the runtime's console.log replaced by a no-op, to show what the
-    // one-line-per-decision log costs. Never part of a target.
-    id: 'ours-nolog',
-    name: 'cdk-clerk-authorizers, log discarded (diagnostic)',
+    // Not a candidate: the same shipped bundle from a stack with `logAllowedRequests: true`, to show what the opt-in
+    // allow log line costs. Never part of a target.
+    id: 'ours-logallowed',
+    name: 'cdk-clerk-authorizers, logAllowedRequests: true (diagnostic)',
     diagnostic: true,
     wraps: 'ours',
+    props: { logAllowedRequests: true },
     expect: { resource: 'stage', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
-    semantics: 'diagnostic: the shipped bundle behind a one-line wrapper that makes console.log a no-op',
+    semantics: 'diagnostic: the shipped bundle configured from a stack with logAllowedRequests: true (one JSON line per allow too)',
   },
   {
     id: 'guide',
@@ -74,12 +76,12 @@ export const CANDIDATES = [
 
 /**
  * The environment the shipped handler gets: from a synthesized stack when the construct exists (lib/synth-env.cjs),
- * else the contract's variables. Returns `{ source: 'synth'|'contract'|'none', env, fn?, notes? }`.
+ * else the contract's variables. `props` are extra `ClerkLambdaAuthorizer` props (JSON values). Returns `{ source: 'synth'|'contract'|'none', env, fn?, notes? }`.
  */
-export function configureOurs(issuer, publicKeyPem) {
+export function configureOurs(issuer, publicKeyPem, props = {}) {
   const r = spawnSync(process.execPath, [join(BENCH, 'lib', 'synth-env.cjs')], {
     cwd: ROOT,
-    env: { ...process.env, BENCH_ISSUER: issuer, BENCH_PEM: publicKeyPem },
+    env: { ...process.env, BENCH_ISSUER: issuer, BENCH_PEM: publicKeyPem, BENCH_PROPS: JSON.stringify(props) },
     encoding: 'utf8',
     maxBuffer: 1 << 24,
   });

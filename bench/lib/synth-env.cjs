@@ -4,7 +4,7 @@
 // predicate: ClaimPredicate.role('admin')) and read the function's Environment.Variables from the template, so the
 // handler is configured exactly as the construct configures it. Fallback while the construct does not exist yet:
 // the contract's variables (/work/contract.md) with CLERK_PREDICATE = ClaimPredicate.role('admin').toJson().
-// Inputs: BENCH_ISSUER, BENCH_PEM. Run from the repository root.
+// Inputs: BENCH_ISSUER, BENCH_PEM, BENCH_PROPS (extra construct props, JSON). Run from the repository root.
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -33,6 +33,7 @@ function fromSynth() {
     issuer,
     publicKeyPem,
     predicate: ClaimPredicate.role('admin'),
+    ...JSON.parse(process.env.BENCH_PROPS || '{}'),
   });
   if (typeof admins.addMethod === 'function') {
     const api = new apigw.RestApi(stack, 'Api');

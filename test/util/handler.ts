@@ -139,11 +139,17 @@ export function httpEvent(headers: Record<string, string>, cookies?: string[]): 
   return event;
 }
 
-/** What one invocation did: its result or error, the decision log lines, and API Gateway's resulting status. */
+/** What one invocation did: its result or error, the decision log, and API Gateway's resulting status. */
 export interface Invocation {
   readonly result?: unknown;
   readonly error?: unknown;
+  /**
+   * The decision records the function's log group receives: the handler's own JSON lines, and for a thrown error
+   * the record the Lambda runtime's `Invoke Error` line carries (`runtimeErrorLine`).
+   */
   readonly logs: DecisionLog[];
+  /** Every log line of the invocation as written: the handler's own lines, then the runtime's error line if any. */
+  readonly lines: string[];
   /**
    * What API Gateway answers: 200 (Allow / isAuthorized true), 403 (Deny / isAuthorized false), 401 (exactly
    * `Error('Unauthorized')` on REST), 500 (anything else: a defect).
@@ -153,7 +159,8 @@ export interface Invocation {
 
 /**
  * Invokes the handler with `event`, capturing `console.log` lines (parsed as JSON; a line that is not JSON fails
- * the test), and classifies the answer as API Gateway would for that event kind.
+ * the test) and, when it throws, the line the Lambda runtime writes for the error (`runtimeErrorLine`), and
+ * classifies the answer as API Gateway would for that event kind.
  */
 export async function invoke(handler: Handler, event: unknown): Promise<Invocation> {
   const lines: string[] = [];
@@ -172,6 +179,12 @@ export async function invoke(handler: Handler, event: unknown): Promise<Invocati
     spy.mockRestore();
   }
   const logs = lines.map((line) => JSON.parse(line) as DecisionLog);
+  if (threw) {
+    const line = runtimeErrorLine(error);
+    lines.push(line);
+    const record = decisionInErrorLine(line);
+    if (record !== undefined) logs.push(record);
+  }
   let http2 = false;
   try {
     http2 = isObject(event) && event.version === '2.0';
@@ -179,7 +192,36 @@ export async function invoke(handler: Handler, event: unknown): Promise<Invocati
     // A hostile test event with a throwing getter: the handler cannot tell its kind either.
   }
   const status = threw ? restErrorStatus(error, http2) : http2 ? http2Status(result) : restStatus(result);
-  return threw ? { error, logs, status } : { result, logs, status };
+  return threw ? { error, logs, lines, status } : { result, logs, lines, status };
+}
+
+/**
+ * The JSON the Lambda Node.js runtime logs for an error a handler throws (after `Invoke Error`, in the text log
+ * format): the error's own enumerable properties beside `errorType`, `errorMessage` and the stack split into lines
+ * (aws-lambda-nodejs-runtime-interface-client, `toFormatted`; the JSON log format nests the same members under
+ * `message`). Modelled here because the handler's 401 decision record travels in this line.
+ */
+export function runtimeErrorLine(error: unknown): string {
+  return JSON.stringify(error instanceof Error ? error : new Error(String(error)), (_key, value: unknown) => {
+    if (!(value instanceof Error)) return value;
+    const out: Record<string, unknown> = { errorType: value.name, errorMessage: value.message, ...value };
+    if (typeof value.stack === 'string') out.stack = value.stack.split('\n');
+    return out;
+  });
+}
+
+/**
+ * What the runtime posts to the Lambda Runtime API for a thrown error, i.e. all API Gateway sees of it
+ * (`formatError`): name, message and stack, no other property.
+ */
+export function postedError(error: Error): { errorType: string; errorMessage: string; trace: string[] } {
+  return { errorType: error.name, errorMessage: error.message, trace: error.stack?.split('\n') ?? [] };
+}
+
+/** The decision record inside a runtime error line: its members other than the runtime's own; undefined if none. */
+export function decisionInErrorLine(line: string): DecisionLog | undefined {
+  const { errorType: _type, errorMessage: _message, stack: _stack, ...rest } = JSON.parse(line) as DecisionLog;
+  return 'decision' in rest ? rest : undefined;
 }
 
 function restErrorStatus(error: unknown, http2: boolean): 401 | 500 {

@@ -23,7 +23,7 @@ export interface Config {
   readonly allowPending: boolean;
   /** `CLERK_SESSION_COOKIE`. */
   readonly sessionCookie: boolean;
-  /** `CLERK_LOG_ALLOWED`: false = only refusals (401/403 decisions) are logged. */
+  /** `CLERK_LOG_ALLOWED`: true = allowed requests are logged too (refusals always are). */
   readonly logAllowed: boolean;
   /** The verification key: the PEM's, or the JWKS's (`CLERK_PUBLIC_KEY_PEM` / `CLERK_JWKS_URI`). */
   readonly keys: KeySource;
@@ -60,7 +60,7 @@ export function loadConfig(env: Env): Config {
     skewMs: (optional(env, 'CLERK_CLOCK_SKEW_SECONDS', integerIn(0, 300)) ?? 5) * 1000,
     allowPending: optional(env, 'CLERK_ALLOW_PENDING_SESSIONS', BOOLEAN) ?? false,
     sessionCookie: optional(env, 'CLERK_SESSION_COOKIE', BOOLEAN) ?? false,
-    logAllowed: optional(env, 'CLERK_LOG_ALLOWED', BOOLEAN) ?? true,
+    logAllowed: optional(env, 'CLERK_LOG_ALLOWED', BOOLEAN) ?? false,
     keys,
   };
 }
