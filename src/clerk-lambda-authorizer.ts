@@ -168,7 +168,7 @@ export interface ClerkLambdaAuthorizerProps {
   readonly architecture?: lambda.Architecture;
 
   /**
-   * Retention of the log group this construct creates for the function (one JSON line per decision).
+   * Retention of the log group this construct creates for the function (its decision log: a record per refusal).
    *
    * Cannot be combined with `logGroup`.
    *

@@ -46,7 +46,8 @@
  *   curl -i -H "Authorization: Bearer $ADMIN_TOKEN" $HTTP_URL/admin  → 200, body authorizer.lambda.userId
  *   curl -i -H "Authorization: Bearer $MEMBER_TOKEN" $HTTP_URL/admin → 403 {"message":"Forbidden"}
  *
- * and the function's log group holds one JSON line per decision, e.g. {"decision":"deny","reason":"predicate_failed",...}.
+ * and the function's log group holds a record per refusal, e.g. {"decision":"deny","reason":"predicate_failed",...}
+ * (a REST 401's inside the runtime's "Invoke Error" line).
  */
 import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, CfnOutput, Stack } from 'aws-cdk-lib';
