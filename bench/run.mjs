@@ -380,7 +380,11 @@ if (ours && floor && ours.stats.valid && floor.stats.valid && ours.coldStats && 
     peers.length === NPEERS
       ? slowerThan.length
         ? `not faster than ${slowerThan.map(vsPeer).join('; ')}`
-        : `fastest peer: ${peers.reduce((a, b) => (a.stats.valid.p50 < b.stats.valid.p50 ? a : b)).id}`
+        : (() => {
+            // The margin over the fastest peer, overall and round by round, so a thin win reads as one.
+            const fastest = peers.reduce((a, b) => (a.stats.valid.p50 < b.stats.valid.p50 ? a : b));
+            return `${fmtUs(v.p50)} vs fastest peer ${vsPeer(fastest)} (overall ${fmtX(v.p50 / fastest.stats.valid.p50)})`;
+          })()
       : 'not all peers in this run',
   );
   const cr = ours.coldStats.requirePlusFirstMs / floor.coldStats.requirePlusFirstMs;
