@@ -15,8 +15,9 @@
  *
  * Without a Clerk instance the deployed assertions check what needs no valid token, against real API Gateway: no
  * token → 401 (REST, HTTP), a token that is not a JWT → 401 (REST validation regex), a well-formed token with a bad
- * signature → 401 on REST (the function throws exactly `Unauthorized`, not a 500) and 403 on the HTTP API, and CORS
- * preflights → 204 without reaching the authorizer. With a Clerk instance, set before running integ-runner:
+ * signature → 401 on REST (the function throws exactly `Unauthorized`, not a 500) and 403 on the HTTP API, the
+ * 401's decision record in the runtime's `Invoke Error` line in the function's log group, and CORS preflights → 204
+ * without reaching the authorizer. With a Clerk instance, set before running integ-runner:
  *
  *   CLERK_INTEG_ISSUER          your Frontend API URL, e.g. https://<slug>.clerk.accounts.dev
  *   CLERK_INTEG_PUBLIC_KEY_PEM  optional: the "PEM Public Key" (else the function fetches <issuer>/.well-known/jwks.json)
@@ -49,8 +50,8 @@
  * and the function's log group holds a record per refusal, e.g. {"decision":"deny","reason":"predicate_failed",...}
  * (a REST 401's inside the runtime's "Invoke Error" line).
  */
-import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, CfnOutput, Stack } from 'aws-cdk-lib';
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { App, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -158,7 +159,27 @@ const preflight = (url: string) =>
 const forged = `Bearer ${badSignatureToken(issuer)}`;
 get(restUrl).expect(status(401));
 get(restUrl, 'Bearer not-a-jwt').expect(status(401));
-get(restUrl, forged).expect(status(401));
+const forgedRest = get(restUrl, forged);
+forgedRest.expect(status(401));
+// The 401's decision record rides on the thrown error, in the ERROR line the Lambda runtime writes for it ("Invoke
+// Error", text log format); the handler writes no line of its own. Checked here against a real runtime: after the
+// forged REST request, such a line (with the reason: signature_invalid with the placeholder PEM, kid_unknown in JWKS
+// mode) must reach the function's log group. Log delivery takes a few seconds, hence the waiter.
+forgedRest.next(
+  integ.assertions
+    .awsApiCall('CloudWatchLogs', 'filterLogEvents', {
+      logGroupName: admins.logGroup.logGroupName,
+      filterPattern: '"Invoke Error" "unauthorized"',
+    })
+    .expect(
+      ExpectedResult.objectLike({
+        events: Match.arrayWith([
+          Match.objectLike({ message: Match.stringLikeRegexp('"errorMessage":"Unauthorized","decision":"unauthorized","reason":"[a-z_]+"') }),
+        ]),
+      }),
+    )
+    .waitForAssertions({ totalTimeout: Duration.minutes(3), interval: Duration.seconds(15) }),
+);
 preflight(restUrl).expect(status(204));
 get(httpUrl).expect(status(401));
 get(httpUrl, forged).expect(status(403));
