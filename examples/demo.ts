@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { ClerkExampleStack } from './app';
-import { bearer, decisionInErrorLine, httpEvent, loadHandler, restTokenEvent, runtimeErrorLine } from '../test/util/handler';
+import { bearer, httpEvent, invoke, loadHandler, restTokenEvent } from '../test/util/handler';
 import { clerkV1Payload, clerkV2Payload, makeKeys, sessionHeader, signJwt, TEMPLATE_CATEGORY } from '../test/util/tokens';
 
 /** The demo Clerk instance and app. */
@@ -420,35 +420,13 @@ class Gateway {
 /** The reason column of an allowed request: by default (`logAllowedRequests: false`) it writes no line. */
 const NOT_LOGGED = 'allowed, no line';
 
-/** Invokes the function, capturing its decision log line: the reason code comes from there. */
+/** Invokes the function, returning the reason code of its decision record. */
 async function invokeCapturing(fn: LoadedFunction, event: unknown): Promise<{ result?: unknown; error?: unknown; reason: string }> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => {
-    lines.push(args.map(String).join(' '));
-  };
-  let result: unknown;
-  let error: unknown;
-  try {
-    result = await fn.handler(event);
-  } catch (e) {
-    error = e ?? new Error(String(e));
-  } finally {
-    console.log = log;
-  }
-  const decisions = lines.map((line) => {
-    try {
-      return JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return { reason: '(a log line that is not JSON)' };
-    }
-  });
-  // A REST 401's record travels in the line the Lambda runtime writes for the thrown error.
-  const record = error === undefined ? undefined : decisionInErrorLine(runtimeErrorLine(error));
-  if (record !== undefined) decisions.push(record);
-  if (decisions.length === 0 && error === undefined) return { result, error, reason: NOT_LOGGED };
-  if (decisions.length !== 1) return { result, error, reason: `(${decisions.length} decision log lines)` };
-  return { result, error, reason: String(decisions[0].reason) };
+  // `invoke` collects the decision records as the log group receives them (a REST 401's from the runtime's line).
+  const { result, error, logs } = await invoke(fn.handler, event);
+  if (logs.length === 0 && error === undefined) return { result, error, reason: NOT_LOGGED };
+  if (logs.length !== 1) return { result, error, reason: `(${logs.length} decision log lines)` };
+  return { result, error, reason: String(logs[0].reason) };
 }
 
 /** The context keys a backend reads, in short, where it reads them. */

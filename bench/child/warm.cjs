@@ -10,7 +10,7 @@
 // - standalone (bench/profile.mjs): runs all measured calls at once, then writes the results.
 //
 // Usage: node --expose-gc warm.cjs <config.json>; results go to config.out.
-const { readFileSync, writeFileSync, writeSync } = require('node:fs');
+const { openSync, readFileSync, writeFileSync, writeSync } = require('node:fs');
 const { KINDS, installLambdaConsole, peakRssKB, lambdaContext, check, callbackRecorder } = require('./outcome.cjs');
 
 installLambdaConsole();
@@ -76,7 +76,7 @@ const hr = process.hrtime.bigint;
 // alike (`--runtime-io=none` leaves it out). Without it, a candidate's system call (a log line) in one call is
 // billed to the next call (where this VM's page-table isolation makes it refill its TLB), while a candidate
 // that never enters the kernel runs every call warm, which no Lambda invocation does.
-const runtimeIoFd = cfg.runtimeIo ? require('node:fs').openSync('/dev/null', 'w') : -1;
+const runtimeIoFd = cfg.runtimeIo ? openSync('/dev/null', 'w') : -1;
 const RUNTIME_IO_BYTE = Buffer.from('\n');
 
 async function runCalls(set, from, to, timed, batch) {

@@ -12,7 +12,7 @@
  * ```
  *
  * The bundle's exact bytes are evaluated with a CommonJS wrapper in the test's own realm (not through jest's
- * transform), so `jest.spyOn(Date, 'now')` and `jest.spyOn(console, 'log')` reach it, and nothing but the shipped
+ * transform), so `jest.spyOn(Date, 'now')` and a replaced `console.log` reach it, and nothing but the shipped
  * code runs.
  */
 import * as fs from 'node:fs';
@@ -164,9 +164,11 @@ export interface Invocation {
  */
 export async function invoke(handler: Handler, event: unknown): Promise<Invocation> {
   const lines: string[] = [];
-  const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+  // Replaced by hand (not jest.spyOn), so that the demo, which runs outside jest, can call this too.
+  const log = console.log;
+  console.log = (...args: unknown[]) => {
     lines.push(args.map(String).join(' '));
-  });
+  };
   let result: unknown;
   let error: unknown;
   let threw = false;
@@ -176,7 +178,7 @@ export async function invoke(handler: Handler, event: unknown): Promise<Invocati
     error = e;
     threw = true;
   } finally {
-    spy.mockRestore();
+    console.log = log;
   }
   const logs = lines.map((line) => JSON.parse(line) as DecisionLog);
   if (threw) {
@@ -219,7 +221,7 @@ export function postedError(error: Error): { errorType: string; errorMessage: st
 }
 
 /** The decision record inside a runtime error line: its members other than the runtime's own; undefined if none. */
-export function decisionInErrorLine(line: string): DecisionLog | undefined {
+function decisionInErrorLine(line: string): DecisionLog | undefined {
   const { errorType: _type, errorMessage: _message, stack: _stack, ...rest } = JSON.parse(line) as DecisionLog;
   return 'decision' in rest ? rest : undefined;
 }
