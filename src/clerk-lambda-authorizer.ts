@@ -7,6 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, IConstruct } from 'constructs';
 import { ClaimPredicate } from './claim-predicate';
 import { ClerkAuthorizerFunction } from './clerk-authorizer-function';
+import { Default, Limit } from './private/contract';
+import { authorizerEnvironment } from './private/environment';
 import { addProtectedRoutes, idWithinStage, PreflightWarning } from './private/http-routes';
 import { parsePredicate } from './private/predicate';
 import {
@@ -215,9 +217,6 @@ export interface ClerkLambdaRouteOptions extends apigwv2.BatchHttpRouteOptions {
   readonly methods?: apigwv2.HttpMethod[];
 }
 
-/** Lambda's limit on the total size of a function's environment variables (keys and values). */
-const MAX_ENVIRONMENT_BYTES = 4096;
-
 /** The gateway responses an authorizer can cause; they carry CORS headers when the REST API has CORS configured. */
 const AUTHORIZER_RESPONSE_TYPES: ReadonlyArray<readonly [string, apigw.ResponseType]> = [
   ['Unauthorized', apigw.ResponseType.UNAUTHORIZED],
@@ -286,7 +285,8 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
     validateStringList(props.audience, 'audience');
     validateStringList(props.authorizedParties, 'authorizedParties');
     const clockSkew = validateDurationSeconds(
-      props.clockSkew ?? Duration.seconds(5), 'clockSkew', Duration.seconds(0), Duration.minutes(5));
+      props.clockSkew ?? Duration.seconds(Default.CLOCK_SKEW_SECONDS), 'clockSkew', Duration.seconds(0),
+      Duration.seconds(Limit.MAX_CLOCK_SKEW_SECONDS));
     this.sessionCookie = props.sessionCookie ?? false;
     const ttl = validateDurationSeconds(props.resultsCacheTtl, 'resultsCacheTtl', Duration.seconds(0), Duration.hours(1));
     // An unresolved TTL cannot be shown to be 0, so it is refused with the cookie too.
@@ -312,27 +312,18 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
     }
     this.authorizerName = authorizerName;
 
-    // Every variable the handler reads is written, defaults included, so the template documents the configuration;
-    // the optional checks (aud, azp, predicate) have no "off" value and are written only when configured. The JWKS
-    // tuning variables are not configurable here and keep the handler's defaults.
-    const stack = Stack.of(this);
-    const environment: Record<string, string> = { CLERK_ISSUER: props.issuer };
-    if (publicKeyPem !== undefined) {
-      environment.CLERK_PUBLIC_KEY_PEM = publicKeyPem;
-    } else {
-      environment.CLERK_JWKS_URI = props.jwksUri ?? `${props.issuer}/.well-known/jwks.json`;
-    }
-    if (props.audience !== undefined) environment.CLERK_AUDIENCE = stack.toJsonString(props.audience);
-    if (props.authorizedParties !== undefined) {
-      environment.CLERK_AUTHORIZED_PARTIES = stack.toJsonString(props.authorizedParties);
-    }
-    if (props.predicate !== undefined) environment.CLERK_PREDICATE = renderPredicate(props.predicate);
-    environment.CLERK_CLOCK_SKEW_SECONDS =
-      clockSkew !== undefined ? String(clockSkew) : Token.asString(props.clockSkew!.toSeconds());
-    environment.CLERK_ALLOW_PENDING_SESSIONS = String(props.allowPendingSessions ?? false);
-    environment.CLERK_SESSION_COOKIE = String(this.sessionCookie);
-    environment.CLERK_LOG_ALLOWED = String(props.logAllowedRequests ?? false);
-    checkEnvironmentSize(environment);
+    const environment = authorizerEnvironment(this, {
+      issuer: props.issuer,
+      publicKeyPem,
+      jwksUri: props.jwksUri,
+      audience: props.audience,
+      authorizedParties: props.authorizedParties,
+      predicate: props.predicate === undefined ? undefined : predicateJson(props.predicate),
+      clockSkewSeconds: clockSkew !== undefined ? String(clockSkew) : Token.asString(props.clockSkew!.toSeconds()),
+      allowPendingSessions: props.allowPendingSessions ?? false,
+      sessionCookie: this.sessionCookie,
+      logAllowedRequests: props.logAllowedRequests ?? false,
+    });
 
     this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -558,7 +549,7 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
  * validate; this catches a hand-made subclass from another language), so a bad predicate fails the synth, not the
  * function.
  */
-function renderPredicate(predicate: ClaimPredicate): string {
+function predicateJson(predicate: ClaimPredicate): string {
   const wire = predicate.toJson();
   try {
     parsePredicate(wire);
@@ -568,18 +559,6 @@ function renderPredicate(predicate: ClaimPredicate): string {
     throw new Error(`\`predicate\` ${problem}${problem.includes(', got: ') ? '' : `, got: ${prefix}`}`);
   }
   return wire;
-}
-
-/** Fails when the rendered environment would exceed Lambda's 4 KB limit (only a huge predicate can do that). */
-function checkEnvironmentSize(environment: Record<string, string>): void {
-  if (Object.values(environment).some((value) => Token.isUnresolved(value))) return;
-  const bytes = Object.entries(environment).reduce(
-    (sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
-  if (bytes > MAX_ENVIRONMENT_BYTES) {
-    throw new Error(
-      `\`predicate\` must fit the function's environment (Lambda allows ${MAX_ENVIRONMENT_BYTES} bytes in all; simplify the predicate), got: ${bytes} bytes in all`,
-    );
-  }
 }
 
 /**

@@ -51,6 +51,9 @@ export const MAX_WIRE_LENGTH = 4096;
 /** Path segments that name JavaScript prototype machinery: never a claim, refused everywhere. */
 const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** Whitespace and control characters: in a claim name or an organization key, almost certainly a typo. */
+const SPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
+
 /** What a claim path must be (the rule in error messages). */
 export const CLAIM_RULE =
   'must be a dot path such as metadata.role: 1 to 10 non-empty names without whitespace, none of them __proto__, constructor or prototype';
@@ -60,7 +63,7 @@ export function isClaimPath(claim: unknown): claim is string {
   if (typeof claim !== 'string' || claim.length > MAX_STRING) return false;
   const segments = claim.split('.');
   // Whitespace and control characters in a claim name are almost certainly a typo ("metadata .role").
-  return segments.length <= MAX_PATH_SEGMENTS && segments.every((s) => s !== '' && !FORBIDDEN_SEGMENTS.has(s) && !/[\s\u0000-\u001f\u007f]/.test(s));
+  return segments.length <= MAX_PATH_SEGMENTS && segments.every((s) => s !== '' && !FORBIDDEN_SEGMENTS.has(s) && !SPACE_OR_CONTROL.test(s));
 }
 
 /** What a comparison value must be. */
@@ -80,7 +83,7 @@ export const ORG_KEY_RULE = 'must be a key such as org:admin, without whitespace
  * (`""`, `"org:"`) could never match and is refused.
  */
 export function isOrgKey(key: unknown): key is string {
-  return typeof key === 'string' && key.length <= MAX_STRING && !/[\s\u0000-\u001f\u007f]/.test(key) && withOrgPrefix(key) !== 'org:';
+  return typeof key === 'string' && key.length <= MAX_STRING && !SPACE_OR_CONTROL.test(key) && withOrgPrefix(key) !== 'org:';
 }
 
 /**
@@ -131,16 +134,19 @@ export function validatePredicate(node: unknown): PredicateNode {
 }
 
 /** The members of each operator besides `op`, and what each holds. */
-const FIELDS: Readonly<Record<string, Readonly<Record<string, 'claim' | 'value' | 'values' | 'keys' | 'of'>>>> = {
-  eq: { claim: 'claim', value: 'value' },
+type Fields = Readonly<Record<string, 'claim' | 'value' | 'values' | 'keys' | 'of'>>;
+const CLAIM_VALUE: Fields = { claim: 'claim', value: 'value' };
+const COMBINATOR: Fields = { of: 'of' };
+const FIELDS: Readonly<Record<string, Fields>> = {
+  eq: CLAIM_VALUE,
   in: { claim: 'claim', values: 'values' },
-  contains: { claim: 'claim', value: 'value' },
+  contains: CLAIM_VALUE,
   exists: { claim: 'claim' },
   orgRole: { roles: 'keys' },
   orgPermission: { permissions: 'keys' },
-  allOf: { of: 'of' },
-  anyOf: { of: 'of' },
-  noneOf: { of: 'of' },
+  allOf: COMBINATOR,
+  anyOf: COMBINATOR,
+  noneOf: COMBINATOR,
 };
 
 /**

@@ -1,5 +1,6 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { Duration, Token } from 'aws-cdk-lib';
+import { ISSUER_PATTERN, isSecureJwksUrl, Limit, Pem } from './contract';
 
 /**
  * Synth-time validation shared by the constructs.
@@ -7,9 +8,6 @@ import { Duration, Token } from 'aws-cdk-lib';
  * Messages follow the house form: `` `<prop>` <rule>, got: <value> `` with no trailing period. Unresolved tokens are
  * skipped: their value is only known at deploy time.
  */
-
-/** API Gateway's limit on the audiences of a JWT authorizer, kept for the Lambda authorizer too. */
-export const MAX_AUDIENCES = 50;
 
 /**
  * Validates a Clerk issuer (the Frontend API URL): an absolute https URL with a host, no credentials, no query or
@@ -52,12 +50,14 @@ export function validateIssuer(issuer: string, prop = 'issuer'): void {
         `such as ${canonical}, got: ${issuer}`,
     );
   }
+  // The handler's own check of the same variable (the contract's rule): whatever passes here must pass there.
+  if (!ISSUER_PATTERN.test(issuer)) throw new Error(`\`${prop}\` ${rule}, got: ${issuer}`);
 }
 
 /**
  * Validates a list of accepted audiences: 1 to 50 non-empty strings without surrounding whitespace.
  */
-export function validateStringList(values: string[] | undefined, prop: string, max = MAX_AUDIENCES): void {
+export function validateStringList(values: string[] | undefined, prop: string, max: number = Limit.MAX_LIST_ENTRIES): void {
   if (values === undefined || Token.isUnresolved(values)) return;
   if (!Array.isArray(values) || values.length === 0 || values.length > max) {
     const got = !Array.isArray(values) ? JSON.stringify(values) : values.length === 0 ? '[]' : `${values.length} values`;
@@ -76,9 +76,6 @@ function pemPrefix(pem: string): string {
   const max = 40;
   return JSON.stringify(pem.length > max ? `${pem.slice(0, max)}...` : pem);
 }
-
-/** RSA keys shorter than this are refused; Clerk issues 2048-bit keys. */
-export const MIN_RSA_MODULUS_BITS = 2048;
 
 /**
  * Validates Clerk's PEM public key and returns it in canonical SPKI PEM form (the form the handler is given).
@@ -100,7 +97,7 @@ export function validatePublicKeyPem(pem: string, prop = 'publicKeyPem'): string
   }
   // Checked before parsing: node derives a public key from a private one without complaint.
   const privateHeader = /-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY)-----/.exec(pem);
-  if (privateHeader || /PRIVATE KEY/.test(pem)) {
+  if (privateHeader || pem.includes(Pem.PRIVATE_KEY)) {
     const label = privateHeader ? `-----BEGIN ${privateHeader[1]}-----` : 'a value containing "PRIVATE KEY"';
     throw new Error(
       `\`${prop}\` must be a public key, never a private key (use the PUBLIC key from the Clerk dashboard, API keys page, "PEM Public Key"; treat this private key as leaked if it was committed), got: ${label}`,
@@ -144,13 +141,11 @@ export function validatePublicKeyPem(pem: string, prop = 'publicKeyPem'): string
     );
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-  if (bits < MIN_RSA_MODULUS_BITS) {
-    throw new Error(`\`${prop}\` must be an RSA key of at least ${MIN_RSA_MODULUS_BITS} bits, got: a ${bits}-bit RSA key`);
+  if (bits < Limit.MIN_RSA_MODULUS_BITS) {
+    throw new Error(`\`${prop}\` must be an RSA key of at least ${Limit.MIN_RSA_MODULUS_BITS} bits, got: a ${bits}-bit RSA key`);
   }
   return key.export({ type: 'spki', format: 'pem' }).toString();
 }
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
  * Validates a JWKS URL: an absolute https URL without credentials or fragment; plain http only for a loopback host
@@ -168,8 +163,7 @@ export function validateJwksUri(uri: string, prop = 'jwksUri'): void {
   } catch {
     throw new Error(`\`${prop}\` ${rule}, got: ${uri}`);
   }
-  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
-  if (!secure || url.hostname === '') {
+  if (!isSecureJwksUrl(url) || url.hostname === '') {
     throw new Error(`\`${prop}\` ${rule}, got: ${uri}`);
   }
   if (url.username !== '' || url.password !== '') {

@@ -1,12 +1,13 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
+import { Default, EnvVar, ISSUER_PATTERN, IssuerPath, isSecureJwksUrl, isStrongRsaKey, Limit, Pem } from '../contract';
 import { parsePredicate, PredicateNode } from '../predicate';
-import { jwksKeySource, KeySource } from './keys';
+import { KeySource, loadJwksKeySource } from './keys';
 
 /**
- * The handler's configuration, read once from the environment at cold start (the names are a contract with the
- * construct, which writes them). Every value is validated here: a bad one throws `Error('CLERK_X ...')` naming the
- * variable, so a misconfigured function fails on its first invocation with a clear log line instead of answering
- * anything.
+ * The handler's configuration, read once from the environment at cold start (the names, defaults and limits are the
+ * contract with the construct, which writes them: `../contract`). Every value is validated here: a bad one throws an
+ * `Error` whose message starts with the variable's name, so a misconfigured function fails on its first invocation
+ * with a clear log line instead of answering anything.
  */
 export interface Config {
   /** `CLERK_ISSUER`: the exact `iss`. */
@@ -32,35 +33,34 @@ export interface Config {
 /** The environment variables the handler reads. */
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads and validates the configuration; throws `Error('CLERK_X ...')` naming the first bad variable. */
+/** Reads and validates the configuration; throws an `Error` naming the first bad variable. */
 export function loadConfig(env: Env): Config {
-  const issuer = required(env, 'CLERK_ISSUER', ISSUER);
-  const pem = env.CLERK_PUBLIC_KEY_PEM;
-  const jwksUri = env.CLERK_JWKS_URI;
+  const issuer = required(env, EnvVar.ISSUER, ISSUER);
+  const pem = env[EnvVar.PUBLIC_KEY_PEM];
+  const jwksUri = env[EnvVar.JWKS_URI];
   if (pem !== undefined && jwksUri !== undefined) {
-    throw new Error(
-      'CLERK_PUBLIC_KEY_PEM and CLERK_JWKS_URI are both set: set one',
-    );
+    throw new Error(`${EnvVar.PUBLIC_KEY_PEM} and ${EnvVar.JWKS_URI} are both set: set one`);
   }
-  const timeoutMs = optional(env, 'CLERK_JWKS_TIMEOUT_MS', integerIn(1, 5000)) ?? 1500;
-  const cooldownMs = optional(env, 'CLERK_JWKS_COOLDOWN_MS', integerIn(0, 600_000)) ?? 30_000;
-  const cacheMaxAgeMs = optional(env, 'CLERK_JWKS_CACHE_MAX_AGE_MS', integerIn(1000, 86_400_000)) ?? 600_000;
+  const timeoutMs = optional(env, EnvVar.JWKS_TIMEOUT_MS, integerIn(Limit.MIN_JWKS_TIMEOUT_MS, Limit.MAX_JWKS_TIMEOUT_MS)) ?? Default.JWKS_TIMEOUT_MS;
+  const cooldownMs = optional(env, EnvVar.JWKS_COOLDOWN_MS, integerIn(Limit.MIN_JWKS_COOLDOWN_MS, Limit.MAX_JWKS_COOLDOWN_MS)) ?? Default.JWKS_COOLDOWN_MS;
+  const cacheMaxAgeMs =
+    optional(env, EnvVar.JWKS_CACHE_MAX_AGE_MS, integerIn(Limit.MIN_JWKS_CACHE_MAX_AGE_MS, Limit.MAX_JWKS_CACHE_MAX_AGE_MS)) ?? Default.JWKS_CACHE_MAX_AGE_MS;
   const keys: KeySource =
     pem !== undefined
-      ? { pem: required(env, 'CLERK_PUBLIC_KEY_PEM', PEM) }
-      : jwksKeySource(
-        jwksUri !== undefined ? required(env, 'CLERK_JWKS_URI', JWKS_URI) : `${issuer}/.well-known/jwks.json`,
+      ? { pem: required(env, EnvVar.PUBLIC_KEY_PEM, PEM) }
+      : loadJwksKeySource(
+        jwksUri !== undefined ? required(env, EnvVar.JWKS_URI, JWKS_URI) : `${issuer}${IssuerPath.JWKS}`,
         { timeoutMs, cooldownMs, cacheMaxAgeMs },
       );
   return {
     issuer,
-    audience: optional(env, 'CLERK_AUDIENCE', STRING_LIST),
-    authorizedParties: optional(env, 'CLERK_AUTHORIZED_PARTIES', STRING_LIST),
+    audience: optional(env, EnvVar.AUDIENCE, STRING_LIST),
+    authorizedParties: optional(env, EnvVar.AUTHORIZED_PARTIES, STRING_LIST),
     predicate: predicate(env),
-    skewMs: (optional(env, 'CLERK_CLOCK_SKEW_SECONDS', integerIn(0, 300)) ?? 5) * 1000,
-    allowPending: optional(env, 'CLERK_ALLOW_PENDING_SESSIONS', BOOLEAN) ?? false,
-    sessionCookie: optional(env, 'CLERK_SESSION_COOKIE', BOOLEAN) ?? false,
-    logAllowed: optional(env, 'CLERK_LOG_ALLOWED', BOOLEAN) ?? false,
+    skewMs: (optional(env, EnvVar.CLOCK_SKEW_SECONDS, integerIn(0, Limit.MAX_CLOCK_SKEW_SECONDS)) ?? Default.CLOCK_SKEW_SECONDS) * 1000,
+    allowPending: optional(env, EnvVar.ALLOW_PENDING_SESSIONS, BOOLEAN) ?? false,
+    sessionCookie: optional(env, EnvVar.SESSION_COOKIE, BOOLEAN) ?? false,
+    logAllowed: optional(env, EnvVar.LOG_ALLOWED, BOOLEAN) ?? false,
     keys,
   };
 }
@@ -88,16 +88,12 @@ function optional<T>(env: Env, name: string, [rule, parse]: Parser<T>): T | unde
 }
 
 /**
- * The issuer: https, a host, an optional path, no credentials, query, fragment, whitespace or trailing slash (Clerk's
- * `iss` has none and is compared exactly). Already validated at synth time; a pattern rather than `new URL`, because
- * URL parsing adds about 0.2 ms to every cold start and this only guards against a hand-edited variable.
+ * The issuer (`isIssuer`). Already validated at synth time; this only guards against a hand-edited variable.
  */
 const ISSUER: Parser<string> = [
   'must be the Clerk Frontend API URL (https, no trailing slash, query or fragment)',
-  (value) => (/^https:\/\/[^\s/?#@\\]+(\/[^\s?#\\]*)?$/.test(value) && !value.endsWith('/') ? value : undefined),
+  (value) => (ISSUER_PATTERN.test(value) ? value : undefined),
 ];
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
  * A JWKS URL: absolute https without credentials, fragment or surrounding spaces; plain http only on a loopback host
@@ -107,30 +103,27 @@ const JWKS_URI: Parser<string> = [
   'must be an https URL (http only for a loopback host) without credentials or fragment',
   (value) => {
     const u = new URL(value);
-    const ok =
-      !u.username && !u.password && !u.hash && !value.includes('#') && value.trim() === value &&
-      (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname)));
+    const ok = !u.username && !u.password && !u.hash && !value.includes('#') && value.trim() === value && isSecureJwksUrl(u);
     return ok ? value : undefined;
   },
 ];
 
 const PEM: Parser<KeyObject> = [
-  'must be an RSA public key of at least 2048 bits in SPKI PEM form (-----BEGIN PUBLIC KEY-----)',
+  `must be an RSA public key of at least ${Limit.MIN_RSA_MODULUS_BITS} bits in SPKI PEM form (${Pem.SPKI_HEADER})`,
   (value) => {
     // node derives a public key from a private one, or takes one from a certificate, without complaint: refuse both.
-    if (!value.trim().startsWith('-----BEGIN PUBLIC KEY-----') || value.includes('PRIVATE KEY')) return undefined;
+    if (!value.trim().startsWith(Pem.SPKI_HEADER) || value.includes(Pem.PRIVATE_KEY)) return undefined;
     const key = createPublicKey({ key: value, format: 'pem', type: 'spki' });
-    const ok = key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
-    return ok ? key : undefined;
+    return isStrongRsaKey(key) ? key : undefined;
   },
 ];
 
 const STRING_LIST: Parser<readonly string[]> = [
-  'must be a JSON array of 1 to 50 non-empty strings without surrounding spaces',
+  `must be a JSON array of 1 to ${Limit.MAX_LIST_ENTRIES} non-empty strings without surrounding spaces`,
   (value) => {
     const list: unknown = JSON.parse(value);
     const ok =
-      Array.isArray(list) && list.length > 0 && list.length <= 50 &&
+      Array.isArray(list) && list.length > 0 && list.length <= Limit.MAX_LIST_ENTRIES &&
       list.every((s) => typeof s === 'string' && s.length > 0 && s.trim() === s);
     return ok ? Object.freeze(list as string[]) : undefined;
   },
@@ -142,7 +135,7 @@ function integerIn(min: number, max: number): Parser<number> {
   return [
     `must be an integer from ${min} to ${max}`,
     (value) => {
-      const n = /^(0|[1-9][0-9]{0,8})$/.test(value) ? Number(value) : NaN;
+      const n = /^(0|[1-9]\d{0,8})$/.test(value) ? Number(value) : NaN;
       return n >= min && n <= max ? n : undefined;
     },
   ];
@@ -150,11 +143,11 @@ function integerIn(min: number, max: number): Parser<number> {
 
 /** The predicate's own validation says what is wrong, so its message is kept. */
 function predicate(env: Env): PredicateNode | undefined {
-  const value = env.CLERK_PREDICATE;
+  const value = env[EnvVar.PREDICATE];
   if (value === undefined) return undefined;
   try {
     return parsePredicate(value);
   } catch (e) {
-    throw new Error(`CLERK_PREDICATE ${(e as Error).message}`);
+    throw new Error(`${EnvVar.PREDICATE} ${(e as Error).message}`);
   }
 }

@@ -1,8 +1,9 @@
 // The JWKS client of the handler: bundled on its own into the asset's jwks.js and loaded only in JWKS mode (see
-// `./keys`). jose is bundled at build time (esbuild), so it is rightly a devDependency.
+// `./keys`, which describes this module's export rather than importing it: no cycle). jose is bundled at build time (esbuild), so it is rightly a devDependency.
 import { KeyObject } from 'node:crypto';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { createRemoteJWKSet } from 'jose';
+import { isStrongRsaKey } from '../contract';
 import type { JwksOptions, KeySource } from './keys';
 import { reject, Rejection } from './reasons';
 
@@ -49,7 +50,7 @@ export function jwksKeySource(url: string, options: JwksOptions): KeySource {
 function toRsaKeyObject(cryptoKey: object): KeyObject | Rejection {
   try {
     const key = KeyObject.from(cryptoKey as Parameters<typeof KeyObject.from>[0]);
-    if (key.type === 'public' && key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048) {
+    if (key.type === 'public' && isStrongRsaKey(key)) {
       return key;
     }
   } catch {

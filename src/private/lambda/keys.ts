@@ -16,14 +16,19 @@ export interface JwksOptions {
   readonly cacheMaxAgeMs: number;
 }
 
+/** What `./jwks` exports (described here, not imported, so that `./jwks` depends on this file and not back). */
+interface JwksModule {
+  jwksKeySource(url: string, options: JwksOptions): KeySource;
+}
+
 /**
- * A JWKS key source (see `./jwks`). The JWKS client, jose included, is a second file of the function's asset
- * (`jwks.js`, built from `./jwks.ts`), required only here, in JWKS mode: in PEM mode a cold start neither parses nor
- * evaluates it, and the handler file stays small.
+ * Loads the JWKS client and makes its key source (see `./jwks`). The JWKS client, jose included, is a second file of
+ * the function's asset (`jwks.js`, built from `./jwks.ts`), required only here, in JWKS mode: in PEM mode a cold start
+ * neither parses nor evaluates it, and the handler file stays small.
  */
-export function jwksKeySource(url: string, options: JwksOptions): KeySource {
+export function loadJwksKeySource(url: string, options: JwksOptions): KeySource {
   // A plain require, left external by the bundler: it resolves next to the bundle at run time.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const jwks = require('./jwks.js') as typeof import('./jwks');
+  const jwks = require('./jwks.js') as JwksModule;
   return jwks.jwksKeySource(url, options);
 }

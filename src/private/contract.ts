@@ -1,0 +1,119 @@
+import type { KeyObject } from 'node:crypto';
+
+/**
+ * The contract between the construct and the handler: the environment variables the construct writes and the handler
+ * reads, their defaults and limits, and the rules both sides apply to the issuer, the JWKS URL and the key.
+ *
+ * Written once, here, so the two sides cannot drift. Imported by the construct side (jsii-compiled) and by
+ * `./lambda/config` (bundled): enums, a few constants and small pure functions only, no Node built-ins at run time and
+ * nothing Lambda- or CDK-specific, so esbuild inlines the names and numbers and drops what the handler does not use.
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Environment variable names (UPPER_SNAKE, namespaced)
+
+/**
+ * The environment variables: the construct writes them, the handler reads them.
+ *
+ * An enum, not string constants: esbuild inlines enum members across modules (and drops the enum), while an exported
+ * string constant stays a variable in the bundle.
+ */
+export enum EnvVar {
+  /** The exact `iss` (the Clerk Frontend API URL). Required. */
+  ISSUER = 'CLERK_ISSUER',
+  /** PEM mode: the RSA public key, canonical SPKI PEM. Mutually exclusive with `JWKS_URI`. */
+  PUBLIC_KEY_PEM = 'CLERK_PUBLIC_KEY_PEM',
+  /** JWKS mode: where keys are fetched; defaults to the issuer's `IssuerPath.JWKS`. */
+  JWKS_URI = 'CLERK_JWKS_URI',
+  /** A JSON array: `aud` must intersect it. Absent: no check. */
+  AUDIENCE = 'CLERK_AUDIENCE',
+  /** A JSON array: `azp` must be one of them. Absent: no check. */
+  AUTHORIZED_PARTIES = 'CLERK_AUTHORIZED_PARTIES',
+  /** The claim predicate's wire format (`./predicate`). Absent: any verified active session. */
+  PREDICATE = 'CLERK_PREDICATE',
+  /** Whole seconds of tolerance on `exp`, `nbf` and `iat`. */
+  CLOCK_SKEW_SECONDS = 'CLERK_CLOCK_SKEW_SECONDS',
+  /** `true` or `false`: accept `sts: "pending"`. */
+  ALLOW_PENDING_SESSIONS = 'CLERK_ALLOW_PENDING_SESSIONS',
+  /** `true` or `false`: fall back to Clerk's `__session` cookie. */
+  SESSION_COOKIE = 'CLERK_SESSION_COOKIE',
+  /** `true` or `false`: log allowed requests too (refusals always are). */
+  LOG_ALLOWED = 'CLERK_LOG_ALLOWED',
+  /** JWKS fetch timeout in ms. Not written by the construct: the handler's default applies. */
+  JWKS_TIMEOUT_MS = 'CLERK_JWKS_TIMEOUT_MS',
+  /** Least time between two JWKS refetches for an unknown `kid`, in ms. Not written by the construct. */
+  JWKS_COOLDOWN_MS = 'CLERK_JWKS_COOLDOWN_MS',
+  /** Longest time a fetched JWKS is used, in ms. Not written by the construct. */
+  JWKS_CACHE_MAX_AGE_MS = 'CLERK_JWKS_CACHE_MAX_AGE_MS',
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Defaults and limits (enums for the same reason: esbuild folds their members into the handler's messages)
+
+/** What the handler assumes when a variable is absent (the construct writes the clock skew explicitly). */
+export enum Default {
+  /** Clerk's own clock skew tolerance, in seconds. */
+  CLOCK_SKEW_SECONDS = 5,
+  /** JWKS fetch timeout, in ms (within the function's 5 s timeout, with room for a cold start). */
+  JWKS_TIMEOUT_MS = 1500,
+  /** Least time between two JWKS refetches for an unknown `kid`, in ms. */
+  JWKS_COOLDOWN_MS = 30_000,
+  /** Longest time a fetched JWKS is used, in ms. */
+  JWKS_CACHE_MAX_AGE_MS = 600_000,
+}
+
+/** The bounds both sides enforce. */
+export enum Limit {
+  /** The largest clock skew, in seconds (5 minutes). */
+  MAX_CLOCK_SKEW_SECONDS = 300,
+  MIN_JWKS_TIMEOUT_MS = 1,
+  MAX_JWKS_TIMEOUT_MS = 5000,
+  MIN_JWKS_COOLDOWN_MS = 0,
+  MAX_JWKS_COOLDOWN_MS = 600_000,
+  MIN_JWKS_CACHE_MAX_AGE_MS = 1000,
+  MAX_JWKS_CACHE_MAX_AGE_MS = 86_400_000,
+  /** Most entries of `audience` and `authorizedParties` (API Gateway's limit on a JWT authorizer's audiences). */
+  MAX_LIST_ENTRIES = 50,
+  /** RSA keys shorter than this are refused, from a PEM or a JWKS; Clerk issues 2048-bit keys. */
+  MIN_RSA_MODULUS_BITS = 2048,
+}
+
+/** The hosts on which a JWKS may be served over plain http: only a test serves one there. */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rules
+
+/**
+ * The issuer's shape: https, a host, an optional path, no credentials, query, fragment, whitespace or trailing slash
+ * (Clerk's `iss` has none and is compared exactly). A pattern rather than `new URL`, because URL parsing adds about
+ * 0.2 ms to a cold start; the construct checks more (canonical form) and explains each failure, then this.
+ */
+export const ISSUER_PATTERN = /^https:\/\/[^\s/?#@\\]+(?:\/[^\s?#\\]*[^\s?#\\/])?$/;
+
+/** Paths below the issuer. */
+export enum IssuerPath {
+  /** The JWKS URL when none is given is `${issuer}${IssuerPath.JWKS}`: Clerk serves the instance's keys there. */
+  JWKS = '/.well-known/jwks.json',
+}
+
+/** Whether a parsed JWKS URL's scheme and host are acceptable: https, or plain http on a loopback host. */
+export function isSecureJwksUrl(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}
+
+/** Markers of the PEM rule. */
+export enum Pem {
+  /** The handler is given canonical SPKI PEM, which starts with this line. */
+  SPKI_HEADER = '-----BEGIN PUBLIC KEY-----',
+  /**
+   * A value containing this is refused before parsing, on both sides: node derives a public key from a private one
+   * without complaint, and a private key must never reach a template.
+   */
+  PRIVATE_KEY = 'PRIVATE KEY',
+}
+
+/** Whether a key is one Clerk signs with and this library trusts: an RSA public key of at least 2048 bits. */
+export function isStrongRsaKey(key: KeyObject): boolean {
+  return key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= Limit.MIN_RSA_MODULUS_BITS;
+}
