@@ -3,10 +3,9 @@ import {
   isClaimPath,
   isOrgKey,
   isPredicateValue,
-  MAX_DEPTH,
-  MAX_LIST,
   ORG_KEY_RULE,
   parsePredicate,
+  PredicateLimit,
   PredicateNode,
   PredicateValue,
   renderPredicate,
@@ -188,8 +187,8 @@ function combine(op: 'allOf' | 'anyOf' | 'noneOf', predicates: ClaimPredicate[])
   checkList(predicates, 'predicates');
   const of = predicates.map(nodeOf);
   const depth = 1 + Math.max(...of.map(depthOf));
-  if (depth > MAX_DEPTH) {
-    throw new Error(`\`predicates\` must nest at most ${MAX_DEPTH} levels deep, got: ${depth}`);
+  if (depth > PredicateLimit.MAX_DEPTH) {
+    throw new Error(`\`predicates\` must nest at most ${PredicateLimit.MAX_DEPTH} levels deep, got: ${depth}`);
   }
   return new WirePredicate({ op, of });
 }
@@ -220,8 +219,8 @@ function checkValue(value: unknown, prop: string): asserts value is PredicateVal
 }
 
 function checkList(values: unknown, prop: string): void {
-  if (!Array.isArray(values) || values.length === 0 || values.length > MAX_LIST) {
-    fail(prop, `must list 1 to ${MAX_LIST} entries`, Array.isArray(values) ? values.length : values);
+  if (!Array.isArray(values) || values.length === 0 || values.length > PredicateLimit.MAX_LIST) {
+    fail(prop, `must list 1 to ${PredicateLimit.MAX_LIST} entries`, Array.isArray(values) ? values.length : values);
   }
 }
 

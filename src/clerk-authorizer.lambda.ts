@@ -1,18 +1,19 @@
 'use strict';
 /**
  * The Clerk authorizer: one handler for REST TOKEN, REST REQUEST (and HTTP API payload 1.0) and HTTP API payload
- * 2.0 events. It reads like its five steps; the work lives in `./private/lambda` and `./private/predicate`.
+ * 2.0 events. It reads like its five steps; the work lives in `./private/lambda`.
  *
  * 1. extract the token from the event, 2. verify it (structure, header, claims, RS256 signature), 3. decode the
  * organization claims and evaluate the predicate, 4. log the decision, 5. answer as API Gateway expects (a REST 401
  * is a thrown error that carries its decision record: the Lambda runtime logs it).
  */
 import { loadConfig } from './private/lambda/config';
+import { evaluatePredicate } from './private/lambda/evaluate';
 import { EventKind, eventKind, extractToken, stageResource } from './private/lambda/event';
+import { decodeOrganization } from './private/lambda/organization';
 import { Reason } from './private/lambda/reasons';
 import { context, decisionRecord, LogDetails, logDecision, policy, PolicyResponse, SimpleResponse, unauthorizedError } from './private/lambda/respond';
 import { Seen, verifyToken } from './private/lambda/verify';
-import { decodeOrganization, evaluatePredicate } from './private/predicate';
 
 // Module scope, so it happens once per cold start and warm invocations reuse it: the configuration is validated
 // (a bad variable throws here, naming it), the PEM is imported or the JWKS cache created.

@@ -1,5 +1,7 @@
 import { ClaimPredicate } from '../src/claim-predicate';
-import { decodeOrganization, evaluatePredicate, parsePredicate } from '../src/private/predicate';
+import { evaluatePredicate } from '../src/private/lambda/evaluate';
+import { decodeOrganization } from '../src/private/lambda/organization';
+import { parsePredicate } from '../src/private/predicate';
 
 const CLAIM_RULE =
   'must be a dot path such as metadata.role: 1 to 10 non-empty names without whitespace, none of them __proto__, constructor or prototype';

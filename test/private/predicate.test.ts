@@ -1,17 +1,15 @@
 import { createCheckAuthorization } from '@clerk/shared/authorization';
 import { __experimental_JWTPayloadToAuthObjectProperties as clerkAuthObject } from '@clerk/shared/jwtPayloadParser';
 import * as fc from 'fast-check';
+import { evaluatePredicate } from '../../src/private/lambda/evaluate';
 import {
   decimalToBits,
   decodeOrganization,
-  evaluatePredicate,
   hasOrgPermission,
   hasOrgRole,
   OrganizationClaims,
-  parsePredicate,
-  PredicateNode,
-  validatePredicate,
-} from '../../src/private/predicate';
+} from '../../src/private/lambda/organization';
+import { parsePredicate, PredicateNode, validatePredicate } from '../../src/private/predicate';
 
 /** Clerk's own verdict for `has(params)` on a payload, via @clerk/shared's parser and authorization check. */
 function clerkHas(payload: Record<string, unknown>, params: { role?: string; permission?: string }): boolean | 'throws' {

@@ -1,4 +1,4 @@
-import { isPlainObject } from '../predicate';
+import { isPlainObject } from '../json';
 import { reject, Rejection } from './reasons';
 import { MAX_TOKEN_LENGTH } from './verify';
 

@@ -1,4 +1,4 @@
-import { OrganizationClaims } from '../predicate';
+import { OrganizationClaims } from './organization';
 import { EventKind } from './event';
 import { Reason } from './reasons';
 import { Verified } from './verify';

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { KeyObject, verify as verifySignature } from 'node:crypto';
-import { isPlainObject, own } from '../predicate';
+import { isPlainObject, own } from '../json';
 import { Config } from './config';
 import { reject, Rejection } from './reasons';
 
@@ -194,12 +194,13 @@ function decodeSegment(token: string, start: number, end: number): Buffer | unde
   const text = token.slice(start, end);
   const rest = text.length % 4;
   if (rest === 1 || !BASE64URL.test(text)) return undefined;
-  if (rest !== 0) {
-    const last = ALPHABET.indexOf(text[text.length - 1]);
-    if (last % (rest === 2 ? 16 : 4) !== 0) return undefined;
-  }
+  // The last character's unused low bits must be zero: 4 of them after 2 leftover characters, 2 after 3.
+  if (rest !== 0 && !(rest === 2 ? ZERO_LOW_4_BITS : ZERO_LOW_2_BITS).test(text[text.length - 1])) return undefined;
   return Buffer.from(text, 'base64url');
 }
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/** The base64url characters whose value is a multiple of 16 (0, 16, 32, 48). */
+const ZERO_LOW_4_BITS = /[AQgw]/;
+/** The base64url characters whose value is a multiple of 4. */
+const ZERO_LOW_2_BITS = /[AEIMQUYcgkosw048]/;
