@@ -1,3 +1,4 @@
+import { validationError } from './private/errors';
 import {
   CLAIM_RULE,
   isClaimPath,
@@ -188,7 +189,7 @@ function combine(op: 'allOf' | 'anyOf' | 'noneOf', predicates: ClaimPredicate[])
   const of = predicates.map(nodeOf);
   const depth = 1 + Math.max(...of.map(depthOf));
   if (depth > PredicateLimit.MAX_DEPTH) {
-    throw new Error(`\`predicates\` must nest at most ${PredicateLimit.MAX_DEPTH} levels deep, got: ${depth}`);
+    throw validationError(undefined, `\`predicates\` must nest at most ${PredicateLimit.MAX_DEPTH} levels deep, got: ${depth}`);
   }
   return new WirePredicate({ op, of });
 }
@@ -233,5 +234,5 @@ function checkOrgKeys(keys: string[], prop: string): void {
 
 /** Throws the house-style synth error: `` `<prop>` <rule>, got: <value> ``. */
 function fail(prop: string, rule: string, got: unknown): never {
-  throw new Error(`\`${prop}\` ${rule}, got: ${typeof got === 'number' ? got : JSON.stringify(got)}`);
+  throw validationError(undefined, `\`${prop}\` ${rule}, got: ${typeof got === 'number' ? got : JSON.stringify(got)}`);
 }

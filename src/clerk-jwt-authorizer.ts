@@ -1,8 +1,10 @@
-import { Aspects, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, Token } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { Construct } from 'constructs';
-import { addProtectedRoutes, idWithinStage, PreflightWarning } from './private/http-routes';
-import { validateIssuer, validateStringList } from './private/validation';
+import { validationError } from './private/errors';
+import { addProtectedRoutes, PreflightWarning } from './private/http-routes';
+import { perApiPlacement } from './private/per-api';
+import { validateAuthorizerName, validateIssuer, validateStringList } from './private/validation';
 
 /**
  * Properties of a {@link ClerkJwtAuthorizer}.
@@ -162,18 +164,12 @@ export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteA
 
   constructor(scope: Construct, id: string, props: ClerkJwtAuthorizerProps) {
     super(scope, id);
-    validateIssuer(props.issuer);
-    if (props.audience === undefined) {
-      // Required by the type, but jsii callers in other languages can still omit it.
-      throw new Error('`audience` must list 1 to 50 values (API Gateway requires it), got: undefined');
-    }
-    validateStringList(props.audience, 'audience');
+    validateIssuer(this, props.issuer);
+    validateAudience(this, props.audience);
     const identitySource = props.identitySource ?? [DEFAULT_IDENTITY_SOURCE];
-    validateIdentitySource(identitySource);
+    validateIdentitySource(this, identitySource);
     const authorizerName = props.authorizerName ?? id;
-    if (!Token.isUnresolved(authorizerName) && (authorizerName.length === 0 || authorizerName.trim() !== authorizerName)) {
-      throw new Error(`\`authorizerName\` must be a non-empty string without surrounding spaces, got: ${JSON.stringify(authorizerName)}`);
-    }
+    validateAuthorizerName(this, authorizerName);
     this.issuer = props.issuer;
     this.audience = [...props.audience];
     this.authorizerName = authorizerName;
@@ -193,7 +189,7 @@ export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteA
    * @returns the routes created, in the order of their methods
    */
   public addRoutes(api: apigwv2.IHttpApi, options: ClerkJwtRouteOptions): apigwv2.HttpRoute[] {
-    validateStringList(options.authorizationScopes, 'authorizationScopes', MAX_ROUTE_SCOPES);
+    validateStringList(this, options.authorizationScopes, 'authorizationScopes', MAX_ROUTE_SCOPES);
     return addProtectedRoutes(api, this, options);
   }
 
@@ -211,19 +207,15 @@ export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteA
   public authorizerForHttpApi(api: apigwv2.IHttpApi): apigwv2.IHttpAuthorizer {
     let authorizer = this.authorizers.get(api);
     if (authorizer === undefined) {
-      const sameStack = Stack.of(api) === Stack.of(this);
-      authorizer = new apigwv2.HttpAuthorizer(
-        sameStack ? this : api,
-        sameStack ? `Authorizer${idWithinStage(api)}` : `ClerkJwtAuthorizer${idWithinStage(this)}`,
-        {
-          httpApi: api,
-          type: apigwv2.HttpAuthorizerType.JWT,
-          authorizerName: this.authorizerName,
-          identitySource: this.identitySource,
-          jwtIssuer: this.issuer,
-          jwtAudience: this.audience,
-        },
-      );
+      const { scope, id } = perApiPlacement(this, api, 'Authorizer', 'ClerkJwtAuthorizer');
+      authorizer = new apigwv2.HttpAuthorizer(scope, id, {
+        httpApi: api,
+        type: apigwv2.HttpAuthorizerType.JWT,
+        authorizerName: this.authorizerName,
+        identitySource: this.identitySource,
+        jwtIssuer: this.issuer,
+        jwtAudience: this.audience,
+      });
       this.authorizers.set(api, authorizer);
     }
     return authorizer;
@@ -242,11 +234,19 @@ export class ClerkJwtAuthorizer extends Construct implements apigwv2.IHttpRouteA
   }
 }
 
-function validateIdentitySource(identitySource: string[]): void {
+/** The audience is required by the type, but jsii callers in other languages can still omit it. */
+function validateAudience(scope: Construct, audience: string[] | undefined): void {
+  if (audience === undefined) {
+    throw validationError(scope, '`audience` must list 1 to 50 values (API Gateway requires it), got: undefined');
+  }
+  validateStringList(scope, audience, 'audience');
+}
+
+function validateIdentitySource(scope: Construct, identitySource: string[]): void {
   if (Token.isUnresolved(identitySource)) return;
   const entry = identitySource[0];
   if (identitySource.length !== 1 || (!Token.isUnresolved(entry) && !JWT_IDENTITY_SOURCE.test(entry))) {
-    throw new Error(
+    throw validationError(scope,
       '`identitySource` must be exactly one $request.header.<name> or $request.querystring.<name> selection (a JWT ' +
         `authorizer reads the token from one place), got: ${JSON.stringify(identitySource)}`,
     );

@@ -1,23 +1,27 @@
-import { Aspects, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, Duration, Names } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { ClaimPredicate } from './claim-predicate';
 import { ClerkAuthorizerFunction } from './clerk-authorizer-function';
-import { Default, Limit } from './private/contract';
 import { authorizerEnvironment } from './private/environment';
-import { addProtectedRoutes, idWithinStage, PreflightWarning } from './private/http-routes';
-import { parsePredicate } from './private/predicate';
+import { addProtectedRoutes, PreflightWarning } from './private/http-routes';
+import { createHttpAuthorizer, createRestAuthorizer, LambdaAuthorizerOptions } from './private/lambda-api-authorizers';
 import {
-  validateDurationSeconds,
-  validateIssuer,
-  validateJwksUri,
-  validatePublicKeyPem,
-  validateStringList,
-} from './private/validation';
+  validateClockSkew,
+  validateKeySource,
+  validateLogGroupOptions,
+  validateMemorySize,
+  validateMethodOptions,
+  validatePredicateWire,
+  validateResultsCacheTtl,
+} from './private/lambda-authorizer-validation';
+import { perApiScope } from './private/per-api';
+import { addCorsGatewayResponses } from './private/rest-cors';
+import { validateAuthorizerName, validateIssuer, validateStringList } from './private/validation';
 
 /**
  * Properties for a {@link ClerkLambdaAuthorizer}.
@@ -217,24 +221,6 @@ export interface ClerkLambdaRouteOptions extends apigwv2.BatchHttpRouteOptions {
   readonly methods?: apigwv2.HttpMethod[];
 }
 
-/** The gateway responses an authorizer can cause; they carry CORS headers when the REST API has CORS configured. */
-const AUTHORIZER_RESPONSE_TYPES: ReadonlyArray<readonly [string, apigw.ResponseType]> = [
-  ['Unauthorized', apigw.ResponseType.UNAUTHORIZED],
-  ['AccessDenied', apigw.ResponseType.ACCESS_DENIED],
-  ['AuthorizerFailure', apigw.ResponseType.AUTHORIZER_FAILURE],
-  ['AuthorizerConfigurationError', apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR],
-];
-
-/**
- * CORS origins seen per REST API, shared by every ClerkLambdaAuthorizer on that API (the gateway responses are
- * per API, not per authorizer).
- */
-interface RestCorsState {
-  readonly origins: Set<string>;
-  credentials: boolean;
-}
-const REST_CORS = new WeakMap<apigw.IRestApi, RestCorsState>();
-
 /**
  * A Lambda authorizer that verifies Clerk session tokens for API Gateway REST and HTTP APIs.
  *
@@ -265,65 +251,28 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
   /** The log group the function writes its decisions to. */
   public readonly logGroup: logs.ILogGroup;
 
-  private readonly sessionCookie: boolean;
-  private readonly cacheTtlSeconds: number;
-  private readonly authorizerName: string;
+  /** What each API's authorizer is made of (one per API, created on first use). */
+  private readonly perApi: LambdaAuthorizerOptions;
   private readonly restAuthorizers = new Map<apigw.IRestApi, apigw.IAuthorizer>();
   private readonly httpAuthorizers = new Map<apigwv2.IHttpApi, apigwv2.IHttpAuthorizer>();
 
   constructor(scope: Construct, id: string, props: ClerkLambdaAuthorizerProps) {
     super(scope, id);
 
-    validateIssuer(props.issuer);
-    if (props.publicKeyPem !== undefined && props.jwksUri !== undefined) {
-      throw new Error(
-        `\`jwksUri\` must not be set together with \`publicKeyPem\` (a PEM key means no key fetching: choose one), got: ${props.jwksUri}`,
-      );
-    }
-    const publicKeyPem = props.publicKeyPem === undefined ? undefined : validatePublicKeyPem(props.publicKeyPem);
-    if (props.jwksUri !== undefined) validateJwksUri(props.jwksUri);
-    validateStringList(props.audience, 'audience');
-    validateStringList(props.authorizedParties, 'authorizedParties');
-    const clockSkew = validateDurationSeconds(
-      props.clockSkew ?? Duration.seconds(Default.CLOCK_SKEW_SECONDS), 'clockSkew', Duration.seconds(0),
-      Duration.seconds(Limit.MAX_CLOCK_SKEW_SECONDS));
-    this.sessionCookie = props.sessionCookie ?? false;
-    const ttl = validateDurationSeconds(props.resultsCacheTtl, 'resultsCacheTtl', Duration.seconds(0), Duration.hours(1));
-    // An unresolved TTL cannot be shown to be 0, so it is refused with the cookie too.
-    if (this.sessionCookie && props.resultsCacheTtl !== undefined && ttl !== 0) {
-      throw new Error(
-        '`resultsCacheTtl` must be 0 when `sessionCookie` is true (the cache key cannot cover both the cookie and the ' +
-          `Authorization header, so a cached answer could be replayed for another caller), got: ${props.resultsCacheTtl.toHumanString()}`,
-      );
-    }
-    this.cacheTtlSeconds = ttl ?? props.resultsCacheTtl?.toSeconds() ?? (this.sessionCookie ? 0 : 30);
-    const memorySize = props.memorySize ?? 256;
-    if (!Token.isUnresolved(memorySize) && (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240)) {
-      throw new Error(`\`memorySize\` must be a whole number of MB from 128 to 10240, got: ${memorySize}`);
-    }
-    if (props.logGroup !== undefined && props.logRetention !== undefined) {
-      throw new Error(
-        `\`logRetention\` must not be set together with \`logGroup\` (set the retention on your log group), got: ${props.logRetention} days`,
-      );
-    }
+    validateIssuer(this, props.issuer);
+    const publicKeyPem = validateKeySource(this, props.publicKeyPem, props.jwksUri);
+    validateStringList(this, props.audience, 'audience');
+    validateStringList(this, props.authorizedParties, 'authorizedParties');
+    const clockSkewSeconds = validateClockSkew(this, props.clockSkew);
+    const sessionCookie = props.sessionCookie ?? false;
+    const cacheTtlSeconds = validateResultsCacheTtl(this, props.resultsCacheTtl, sessionCookie);
+    const memorySize = validateMemorySize(this, props.memorySize ?? 256);
+    validateLogGroupOptions(this, props.logGroup, props.logRetention);
     const authorizerName = props.authorizerName ?? Names.uniqueResourceName(this, { maxLength: 128 });
-    if (!Token.isUnresolved(authorizerName) && (authorizerName.length === 0 || authorizerName.trim() !== authorizerName)) {
-      throw new Error(`\`authorizerName\` must be a non-empty string without surrounding spaces, got: ${JSON.stringify(authorizerName)}`);
-    }
-    this.authorizerName = authorizerName;
+    validateAuthorizerName(this, authorizerName);
+    const predicate = props.predicate === undefined ? undefined : validatePredicateWire(this, props.predicate);
 
-    const environment = authorizerEnvironment(this, {
-      issuer: props.issuer,
-      publicKeyPem,
-      jwksUri: props.jwksUri,
-      audience: props.audience,
-      authorizedParties: props.authorizedParties,
-      predicate: props.predicate === undefined ? undefined : predicateJson(props.predicate),
-      clockSkewSeconds: clockSkew !== undefined ? String(clockSkew) : Token.asString(props.clockSkew!.toSeconds()),
-      allowPendingSessions: props.allowPendingSessions ?? false,
-      sessionCookie: this.sessionCookie,
-      logAllowedRequests: props.logAllowedRequests ?? false,
-    });
+    const environment = authorizerEnvironment(this, { ...props, publicKeyPem, predicate, clockSkewSeconds, sessionCookie });
 
     this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -336,7 +285,7 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
     });
     this.logGroup.grantWrite(role);
 
-    const fn = new ClerkAuthorizerFunction(this, 'Function', {
+    this.function = new ClerkAuthorizerFunction(this, 'Function', {
       description: 'Verifies Clerk session tokens for API Gateway (cdk-clerk-authorizers)',
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
       memorySize,
@@ -347,7 +296,8 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
       logGroup: this.logGroup,
       role,
     });
-    this.function = fn;
+    const tokenValidationRegex = ClerkLambdaAuthorizer.TOKEN_VALIDATION_REGEX;
+    this.perApi = { fn: this.function, name: authorizerName, cacheTtlSeconds, sessionCookie, tokenValidationRegex };
   }
 
   /**
@@ -371,23 +321,7 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
     integration?: apigw.Integration,
     options?: apigw.MethodOptions,
   ): apigw.Method {
-    if (httpMethod.toUpperCase() === 'OPTIONS') {
-      throw new Error(
-        '`httpMethod` must not be OPTIONS (browsers send CORS preflight requests without credentials, so an authorized ' +
-          'OPTIONS method fails every preflight: use defaultCorsPreflightOptions or resource.addCorsPreflight), got: ' +
-          httpMethod,
-      );
-    }
-    if (options?.authorizer !== undefined) {
-      throw new Error(
-        `\`options.authorizer\` must not be set (addMethod attaches this construct's authorizer), got: ${options.authorizer.authorizerId}`,
-      );
-    }
-    if (options?.authorizationType !== undefined && options.authorizationType !== apigw.AuthorizationType.CUSTOM) {
-      throw new Error(
-        `\`options.authorizationType\` must be CUSTOM or unset (addMethod attaches a Lambda authorizer), got: ${options.authorizationType}`,
-      );
-    }
+    validateMethodOptions(this, httpMethod, options);
     const authorizer = this.authorizerForRestApi(resource.api);
     const method = resource.addMethod(httpMethod, integration, {
       ...options,
@@ -446,40 +380,7 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
   public authorizerForRestApi(api: apigw.IRestApi): apigw.IAuthorizer {
     const existing = this.restAuthorizers.get(api);
     if (existing !== undefined) return existing;
-    const scope = this.perApiScope(api, 'Rest');
-    const cfn = new apigw.CfnAuthorizer(scope, 'Authorizer', {
-      restApiId: api.restApiId,
-      name: this.authorizerName,
-      authorizerUri: this.invocationUri(),
-      authorizerResultTtlInSeconds: this.cacheTtlSeconds,
-      ...(this.sessionCookie
-        ? { type: 'REQUEST' }
-        : {
-          type: 'TOKEN',
-          identitySource: apigw.IdentitySource.header('Authorization'),
-          identityValidationExpression: ClerkLambdaAuthorizer.TOKEN_VALIDATION_REGEX,
-        }),
-    });
-    this.allowInvoke(scope, api.restApiId, cfn.ref);
-    // Like aws-cdk's own authorizers: a changed authorizer must reach the stage through a new deployment.
-    const deployment = api.latestDeployment;
-    if (deployment !== undefined) {
-      deployment.node.addDependency(cfn);
-      deployment.addToLogicalId({
-        clerkAuthorizer: {
-          name: cfn.name,
-          type: cfn.type,
-          ttl: cfn.authorizerResultTtlInSeconds,
-          identitySource: cfn.identitySource,
-          identityValidationExpression: cfn.identityValidationExpression,
-          functionArn: this.function.functionArn,
-        },
-      });
-    }
-    const authorizer: apigw.IAuthorizer = {
-      authorizerId: cfn.ref,
-      authorizationType: apigw.AuthorizationType.CUSTOM,
-    };
+    const authorizer = createRestAuthorizer(perApiScope(this, api, 'Rest', 'ClerkLambdaAuthorizerRest'), api, this.perApi);
     this.restAuthorizers.set(api, authorizer);
     return authorizer;
   }
@@ -494,137 +395,8 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
   public authorizerForHttpApi(api: apigwv2.IHttpApi): apigwv2.IHttpAuthorizer {
     const existing = this.httpAuthorizers.get(api);
     if (existing !== undefined) return existing;
-    const scope = this.perApiScope(api, 'Http');
-    const authorizer = new apigwv2.HttpAuthorizer(scope, 'Authorizer', {
-      httpApi: api,
-      authorizerName: this.authorizerName,
-      type: apigwv2.HttpAuthorizerType.LAMBDA,
-      authorizerUri: this.invocationUri(),
-      payloadFormatVersion: apigwv2.AuthorizerPayloadVersion.VERSION_2_0,
-      enableSimpleResponses: true,
-      identitySource: ['$request.header.Authorization'],
-      resultsCacheTtl: Duration.seconds(this.cacheTtlSeconds),
-    });
-    if (this.sessionCookie) {
-      // The handler reads the header or the cookie, so neither may be required before invoking it; without an
-      // identity source API Gateway always invokes (which caching, off in this mode, would not allow).
-      (authorizer.node.defaultChild as apigwv2.CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
-    }
-    this.allowInvoke(scope, api.apiId, authorizer.authorizerId);
+    const authorizer = createHttpAuthorizer(perApiScope(this, api, 'Http', 'ClerkLambdaAuthorizerHttp'), api, this.perApi);
     this.httpAuthorizers.set(api, authorizer);
     return authorizer;
   }
-
-  /**
-   * Where the authorizer and the invoke permission of one API live: in the API's stack, so one construct can protect
-   * APIs of other stacks without a cyclic reference. Under this construct (`Rest<id of the API>`) when both share a
-   * stack, else under the API (`ClerkLambdaAuthorizerRest<id of this construct>`). The ids are derived from the
-   * construct path below the enclosing Stage, so every stage of a pipeline gets the same logical ids.
-   */
-  private perApiScope(api: IConstruct, kind: 'Rest' | 'Http'): Construct {
-    return Stack.of(api) === Stack.of(this)
-      ? new Construct(this, `${kind}${idWithinStage(api)}`)
-      : new Construct(api, `ClerkLambdaAuthorizer${kind}${idWithinStage(this)}`);
-  }
-
-  /** The URI through which API Gateway invokes the function. */
-  private invocationUri(): string {
-    const stack = Stack.of(this);
-    return `arn:${stack.partition}:apigateway:${stack.region}:lambda:path/2015-03-31/functions/${this.function.functionArn}/invocations`;
-  }
-
-  /** Lets API Gateway invoke the function for this one authorizer of this one API, nothing else. */
-  private allowInvoke(scope: Construct, apiId: string, authorizerId: string): void {
-    this.function.addPermission('InvokePermission', {
-      scope,
-      principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
-      action: 'lambda:InvokeFunction',
-      sourceArn: Stack.of(this).formatArn({ service: 'execute-api', resource: apiId, resourceName: `authorizers/${authorizerId}` }),
-    });
-  }
-}
-
-/**
- * The predicate's wire format, validated as the handler will validate it at cold start (the factories already
- * validate; this catches a hand-made subclass from another language), so a bad predicate fails the synth, not the
- * function.
- */
-function predicateJson(predicate: ClaimPredicate): string {
-  const wire = predicate.toJson();
-  try {
-    parsePredicate(wire);
-  } catch (e) {
-    const problem = (e as Error).message;
-    const prefix = typeof wire === 'string' && wire.length > 60 ? `${wire.slice(0, 60)}...` : wire;
-    throw new Error(`\`predicate\` ${problem}${problem.includes(', got: ') ? '' : `, got: ${prefix}`}`);
-  }
-  return wire;
-}
-
-/**
- * Gives the REST API's authorizer-caused gateway responses the API's CORS headers (once per API, whichever
- * ClerkLambdaAuthorizer asks first; origins of every CORS-enabled resource are merged). Without them a browser cannot
- * read a 401 or 403 and reports a CORS error instead.
- */
-function addCorsGatewayResponses(api: apigw.IRestApi, cors: apigw.CorsOptions): void {
-  let state = REST_CORS.get(api);
-  if (state === undefined) {
-    state = { origins: new Set(), credentials: false };
-    REST_CORS.set(api, state);
-    const current = state;
-    for (const [name, type] of AUTHORIZER_RESPONSE_TYPES) {
-      const id = `ClerkCors${name}`;
-      // The user's own gateway response of the same type wins; two of one type would fail the deployment.
-      if (api.node.tryFindChild(id) !== undefined || hasGatewayResponse(api, type.responseType)) continue;
-      const response = new apigw.CfnGatewayResponse(api, id, {
-        restApiId: api.restApiId,
-        responseType: type.responseType,
-        responseParameters: Lazy.any({ produce: () => corsHeaders(current) }),
-      });
-      // One added later would fail the deployment (two responses of one type): say so at synth instead.
-      response.node.addValidation({
-        validate: () => Stack.of(api).node.findAll()
-          .filter((c) => c !== response && c instanceof apigw.CfnGatewayResponse)
-          .filter((c) => (c as apigw.CfnGatewayResponse).responseType === type.responseType)
-          .filter((c) => (c as apigw.CfnGatewayResponse).restApiId === api.restApiId)
-          .map((c) => `${c.node.path} is a second ${type.responseType} gateway response of the REST API ` +
-            `${api.node.path}, which already has ${response.node.path} (the CORS headers ClerkLambdaAuthorizer adds ` +
-            'for browsers): add your own gateway responses before the first addMethod and they are left alone'),
-      });
-      const deployment = api.latestDeployment;
-      if (deployment !== undefined) {
-        deployment.node.addDependency(response);
-        deployment.addToLogicalId({ clerkCorsGatewayResponse: type.responseType, headers: Lazy.any({ produce: () => corsHeaders(current) }) });
-      }
-    }
-  }
-  for (const origin of cors.allowOrigins) state.origins.add(origin);
-  state.credentials = state.credentials || cors.allowCredentials === true;
-}
-
-function hasGatewayResponse(api: IConstruct, responseType: string): boolean {
-  return api.node.findAll().some((c) => c instanceof apigw.CfnGatewayResponse && c.responseType === responseType);
-}
-
-/**
- * The gateway response headers for the merged CORS options: one origin (or `*`) is sent as is; with several, the
- * request's `Origin` is echoed (a gateway response cannot pick from a list), with `Vary: Origin` and without
- * `Access-Control-Allow-Credentials`. The bodies are API Gateway's fixed `{"message": ...}`, so echoing exposes
- * nothing but the status of a request made without credentials.
- */
-function corsHeaders(state: RestCorsState): Record<string, string> {
-  const origins = [...state.origins];
-  const headers: Record<string, string> = {};
-  if (origins.includes('*')) {
-    headers['gatewayresponse.header.Access-Control-Allow-Origin'] = "'*'";
-  } else {
-    headers['gatewayresponse.header.Access-Control-Allow-Origin'] =
-      origins.length === 1 ? `'${origins[0]}'` : 'method.request.header.Origin';
-    headers['gatewayresponse.header.Vary'] = "'Origin'";
-    // Never together with an echoed origin: that would let any site read credentialed 401/403 answers.
-    if (state.credentials && origins.length === 1) {
-      headers['gatewayresponse.header.Access-Control-Allow-Credentials'] = "'true'";
-    }
-  }
-  return headers;
 }

@@ -51,6 +51,16 @@ function construct(props: Partial<ClerkLambdaAuthorizerProps> = {}): ClerkLambda
   return new ClerkLambdaAuthorizer(newStack(), 'Clerk', { issuer: ISSUER, ...props });
 }
 
+/** The error `fn` throws (fails the test if it throws none). */
+function catchError(fn: () => unknown): Error & { constructPath?: string } {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error & { constructPath?: string };
+  }
+  throw new Error('expected an error');
+}
+
 /** The properties of the only resource of a type (fails the test if there is not exactly one). */
 function only(template: Template, type: string): { id: string; resource: any } {
   const resources = template.findResources(type);
@@ -517,6 +527,12 @@ describe('ClerkLambdaAuthorizer', () => {
       return { stack, clerk, api };
     }
 
+    test('the merged CORS state lives on a construct under the API, next to the gateway responses', () => {
+      const { api } = corsStack({ allowOrigins: ['https://app.example.com'] });
+      expect(api.node.tryFindChild('ClerkCorsGatewayResponses')).toBeDefined();
+      expect(api.node.tryFindChild('ClerkCorsUnauthorized')).toBeDefined();
+    });
+
     function gatewayResponses(stack: Stack): Record<string, any> {
       return Object.fromEntries(
         Object.values(Template.fromStack(stack).findResources('AWS::ApiGateway::GatewayResponse')).map((r: any) => [
@@ -865,6 +881,22 @@ describe('ClerkLambdaAuthorizer', () => {
   });
 
   describe('synth-time validation', () => {
+    test('a synth error carries the path of the construct that refused, outside its message', () => {
+      const stack = newStack();
+      const error = catchError(() => new ClerkLambdaAuthorizer(stack, 'Clerk', { issuer: ISSUER, memorySize: 64 }));
+      expect(error).toBeInstanceOf(Error);
+      expect(error.message).toBe('`memorySize` must be a whole number of MB from 128 to 10240, got: 64');
+      expect(error.constructPath).toBe('Stack/Clerk');
+    });
+
+    test('a synth error of addMethod carries the construct path too', () => {
+      const stack = newStack();
+      const clerk = new ClerkLambdaAuthorizer(stack, 'Clerk', { issuer: ISSUER });
+      const api = new apigw.RestApi(stack, 'Api');
+      const error = catchError(() => clerk.addMethod(api.root, 'OPTIONS'));
+      expect(error.constructPath).toBe('Stack/Clerk');
+    });
+
     test('fails if issuer has a trailing slash', () => {
       expect(() => construct({ issuer: 'https://clerk.example.com/' })).toThrow(
         new Error("`issuer` must be an https URL without a trailing slash (Clerk's `iss` has none), got: https://clerk.example.com/"),

@@ -1,9 +1,6 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import {
-  EnvVar,
-  IssuerPath,
-} from './contract';
+import { EnvVar, IssuerPath } from './contract';
 import { validationError } from './errors';
 
 /** Lambda's limit on the total size of a function's environment variables (keys and values). */
@@ -22,9 +19,11 @@ export interface AuthorizerSettings {
   readonly predicate?: string;
   /** Whole seconds, or a token. */
   readonly clockSkewSeconds: string;
-  readonly allowPendingSessions: boolean;
+  /** @default false */
+  readonly allowPendingSessions?: boolean;
   readonly sessionCookie: boolean;
-  readonly logAllowedRequests: boolean;
+  /** @default false */
+  readonly logAllowedRequests?: boolean;
 }
 
 /**
@@ -49,9 +48,9 @@ export function authorizerEnvironment(scope: IConstruct, settings: AuthorizerSet
   }
   if (settings.predicate !== undefined) environment[EnvVar.PREDICATE] = settings.predicate;
   environment[EnvVar.CLOCK_SKEW_SECONDS] = settings.clockSkewSeconds;
-  environment[EnvVar.ALLOW_PENDING_SESSIONS] = String(settings.allowPendingSessions);
+  environment[EnvVar.ALLOW_PENDING_SESSIONS] = String(settings.allowPendingSessions ?? false);
   environment[EnvVar.SESSION_COOKIE] = String(settings.sessionCookie);
-  environment[EnvVar.LOG_ALLOWED] = String(settings.logAllowedRequests);
+  environment[EnvVar.LOG_ALLOWED] = String(settings.logAllowedRequests ?? false);
   checkEnvironmentSize(scope, environment);
   return environment;
 }

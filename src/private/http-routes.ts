@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import { Annotations, IAspect, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, IAspect, Token } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { IConstruct } from 'constructs';
+import { validationError } from './errors';
 
 /**
- * What both constructs share about HTTP API routes and per-API resources: the methods `ANY` stands for without
- * `OPTIONS`, route creation that never puts a CORS preflight behind the authorizer, a warning for routes added
- * another way that do, and Stage-independent construct ids for per-API resources.
+ * What both constructs share about HTTP API routes: the methods `ANY` stands for without `OPTIONS`, route creation
+ * that never puts a CORS preflight behind the authorizer, and a warning for routes added another way that do.
  */
 
 /** The methods `HttpMethod.ANY` stands for, without `OPTIONS` (CORS preflight must never reach an authorizer). */
@@ -34,10 +33,10 @@ export interface ProtectedRouteOptions {
  */
 export function addProtectedRoutes(
   api: apigwv2.IHttpApi,
-  authorizer: apigwv2.IHttpRouteAuthorizer,
+  authorizer: apigwv2.IHttpRouteAuthorizer & IConstruct,
   options: ProtectedRouteOptions,
 ): apigwv2.HttpRoute[] {
-  return expandMethods(options.methods ?? [apigwv2.HttpMethod.ANY]).map(
+  return expandMethods(authorizer, options.methods ?? [apigwv2.HttpMethod.ANY]).map(
     (method) =>
       new apigwv2.HttpRoute(api, `${method}${options.path}`, {
         httpApi: api,
@@ -50,12 +49,12 @@ export function addProtectedRoutes(
 }
 
 /** Expands `ANY` and refuses `OPTIONS` and empty lists; keeps the first occurrence of each method. */
-function expandMethods(methods: apigwv2.HttpMethod[]): apigwv2.HttpMethod[] {
+function expandMethods(scope: IConstruct, methods: apigwv2.HttpMethod[]): apigwv2.HttpMethod[] {
   if (methods.length === 0) {
-    throw new Error('`methods` must list at least one HTTP method, got: []');
+    throw validationError(scope, '`methods` must list at least one HTTP method, got: []');
   }
   if (methods.includes(apigwv2.HttpMethod.OPTIONS)) {
-    throw new Error(
+    throw validationError(scope,
       "`methods` must not include OPTIONS: a browser's CORS preflight carries no token, so the authorizer would " +
         `refuse it (API Gateway answers preflights itself when the HttpApi has corsPreflight), got: ${methods.join(',')}`,
     );
@@ -85,17 +84,4 @@ export class PreflightWarning implements IAspect {
       );
     }
   }
-}
-
-/**
- * A construct-id fragment unique to `construct` within its Stage: the alphanumerics of its path below the Stage plus
- * a hash of that path (readable like `Names.uniqueId`, but independent of the Stage, so every stage of a pipeline
- * gets the same logical ids).
- */
-export function idWithinStage(construct: IConstruct): string {
-  const stagePath = Stage.of(construct)?.node.path ?? '';
-  const relative = construct.node.path.slice(stagePath === '' ? 0 : stagePath.length + 1);
-  const readable = relative.replace(/[^A-Za-z0-9]/g, '').slice(0, 200);
-  const hash = createHash('sha256').update(relative).digest('hex').slice(0, 8).toUpperCase();
-  return `${readable}${hash}`;
 }

@@ -101,7 +101,7 @@ export function isOrgKey(key: unknown): key is string {
 export function validatePredicate(node: unknown): PredicateNode {
   let count = 0;
   const check = (v: unknown, where: string, ok: (x: unknown) => boolean, rule: string): void => {
-    if (!ok(v)) throw new Error(`${where} ${rule}, got: ${JSON.stringify(v)}`);
+    if (!ok(v)) throw showingValue(`${where} ${rule}, got: ${JSON.stringify(v)}`);
   };
   const visit = (n: unknown, at: string, depth: number): void => {
     if (++count > PredicateLimit.MAX_NODES || depth > PredicateLimit.MAX_DEPTH) {
@@ -110,11 +110,11 @@ export function validatePredicate(node: unknown): PredicateNode {
     if (!isPlainObject(n)) throw new Error(`${at} must be an object`);
     const op = own(n, 'op');
     const fields = typeof op === 'string' && Object.hasOwn(FIELDS, op) ? FIELDS[op] : undefined;
-    if (fields === undefined) throw new Error(`${at}.op must be one of ${Object.keys(FIELDS).join(', ')}, got: ${JSON.stringify(op)}`);
+    check(op, `${at}.op`, () => fields !== undefined, `must be one of ${Object.keys(FIELDS).join(', ')}`);
     for (const key of Object.keys(n)) {
-      if (key !== 'op' && !Object.hasOwn(fields, key)) throw new Error(`${at} has an unknown key for ${op}: ${key}`);
+      if (key !== 'op' && !Object.hasOwn(fields!, key)) throw new Error(`${at} has an unknown key for ${op}: ${key}`);
     }
-    for (const [key, kind] of Object.entries(fields)) {
+    for (const [key, kind] of Object.entries(fields!)) {
       const where = `${at}.${key}`;
       if (!Object.hasOwn(n, key)) throw new Error(`${where} is missing`);
       const v = n[key];
@@ -163,7 +163,9 @@ const FIELDS: Readonly<Record<string, Fields>> = {
  */
 export function parsePredicate(json: string): PredicateNode {
   if (typeof json !== 'string' || json.length === 0) throw new Error('must be a JSON predicate, got an empty value');
-  if (json.length > PredicateLimit.MAX_WIRE_LENGTH) throw new Error(`must be at most ${PredicateLimit.MAX_WIRE_LENGTH} characters, got: ${json.length}`);
+  if (json.length > PredicateLimit.MAX_WIRE_LENGTH) {
+    throw showingValue(`must be at most ${PredicateLimit.MAX_WIRE_LENGTH} characters, got: ${json.length}`);
+  }
   let decoded: unknown;
   try {
     decoded = JSON.parse(json);
@@ -171,6 +173,19 @@ export function parsePredicate(json: string): PredicateNode {
     throw new Error('must be valid JSON');
   }
   return validatePredicate(decoded);
+}
+
+/**
+ * The error of a problem whose message already shows the offending value (`..., got: <value>`): marked, so that the
+ * construct, which adds the rendered predicate to the other problems, can tell without reading the message.
+ */
+function showingValue(message: string): Error {
+  return Object.assign(new Error(message), { showsValue: true });
+}
+
+/** Whether a problem thrown by `parsePredicate` or `validatePredicate` already shows the offending value. */
+export function showsValue(error: unknown): boolean {
+  return (error as { showsValue?: unknown } | undefined)?.showsValue === true;
 }
 
 /** Renders a node to the wire format. */

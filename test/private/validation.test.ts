@@ -8,7 +8,7 @@ describe('validateIssuer', () => {
     'https://clerk.example.com:8443',
     'https://example.com/__clerk',
   ])('accepts %s', (issuer) => {
-    expect(() => validateIssuer(issuer)).not.toThrow();
+    expect(() => validateIssuer(undefined, issuer)).not.toThrow();
   });
 
   const https = 'must be an absolute https URL such as https://clerk.example.com (the Clerk Frontend API URL)';
@@ -58,17 +58,17 @@ describe('validateIssuer', () => {
         'https://clerk.example.com, got: https:clerk.example.com',
     ],
   ])('fails if %s', (_, issuer, message) => {
-    expect(() => validateIssuer(issuer)).toThrow(new Error(message));
+    expect(() => validateIssuer(undefined, issuer)).toThrow(new Error(message));
   });
 
   test('names the prop it validates', () => {
-    expect(() => validateIssuer('http://clerk.example.com', 'props.issuer')).toThrow(
+    expect(() => validateIssuer(undefined, 'http://clerk.example.com', 'props.issuer')).toThrow(
       new Error(`\`props.issuer\` ${https}, got: http://clerk.example.com`),
     );
   });
 
   test('never shows the credentials it refuses', () => {
-    expect(() => validateIssuer('https://admin:hunter2@clerk.example.com')).toThrow(
+    expect(() => validateIssuer(undefined, 'https://admin:hunter2@clerk.example.com')).toThrow(
       expect.objectContaining({ message: expect.not.stringMatching(/admin|hunter2/) }),
     );
   });
@@ -76,37 +76,37 @@ describe('validateIssuer', () => {
   test('skips unresolved tokens', () => {
     const stack = new Stack(new App(), 'Stack');
     const issuer = new CfnParameter(stack, 'Issuer').valueAsString;
-    expect(() => validateIssuer(issuer)).not.toThrow();
-    expect(() => validateIssuer(`${issuer}/`)).not.toThrow();
+    expect(() => validateIssuer(undefined, issuer)).not.toThrow();
+    expect(() => validateIssuer(undefined, `${issuer}/`)).not.toThrow();
   });
 });
 
 describe('validateStringList', () => {
   test('accepts 1 and 50 entries, and undefined (the prop is optional)', () => {
-    expect(() => validateStringList(['a'], 'audience')).not.toThrow();
-    expect(() => validateStringList(Array.from({ length: 50 }, (_, i) => `aud-${i}`), 'audience')).not.toThrow();
-    expect(() => validateStringList(undefined, 'audience')).not.toThrow();
+    expect(() => validateStringList(undefined, ['a'], 'audience')).not.toThrow();
+    expect(() => validateStringList(undefined, Array.from({ length: 50 }, (_, i) => `aud-${i}`), 'audience')).not.toThrow();
+    expect(() => validateStringList(undefined, undefined, 'audience')).not.toThrow();
   });
 
   test('fails if the list is empty', () => {
-    expect(() => validateStringList([], 'audience')).toThrow(new Error('`audience` must list 1 to 50 values, got: []'));
+    expect(() => validateStringList(undefined, [], 'audience')).toThrow(new Error('`audience` must list 1 to 50 values, got: []'));
   });
 
   test('fails if the list has 51 entries', () => {
     const values = Array.from({ length: 51 }, (_, i) => `aud-${i}`);
-    expect(() => validateStringList(values, 'audience')).toThrow(
+    expect(() => validateStringList(undefined, values, 'audience')).toThrow(
       new Error('`audience` must list 1 to 50 values, got: 51 values'),
     );
   });
 
   test('fails if the list is longer than a custom maximum', () => {
-    expect(() => validateStringList(['a', 'b', 'c'], 'authorizationScopes', 2)).toThrow(
+    expect(() => validateStringList(undefined, ['a', 'b', 'c'], 'authorizationScopes', 2)).toThrow(
       new Error('`authorizationScopes` must list 1 to 2 values, got: 3 values'),
     );
   });
 
   test('fails if the value is not a list', () => {
-    expect(() => validateStringList('aud' as unknown as string[], 'audience')).toThrow(
+    expect(() => validateStringList(undefined, 'aud' as unknown as string[], 'audience')).toThrow(
       new Error('`audience` must list 1 to 50 values, got: "aud"'),
     );
   });
@@ -116,7 +116,7 @@ describe('validateStringList', () => {
     ['an entry has surrounding spaces', [' my-api'], '" my-api"'],
     ['an entry is not a string', [42 as unknown as string], '42'],
   ])('fails if %s', (_, values, got) => {
-    expect(() => validateStringList(values, 'audience')).toThrow(
+    expect(() => validateStringList(undefined, values, 'audience')).toThrow(
       new Error(`\`audience\` entries must be non-empty strings without surrounding spaces, got: ${got}`),
     );
   });
@@ -124,7 +124,7 @@ describe('validateStringList', () => {
   test('skips an unresolved list and unresolved entries', () => {
     const stack = new Stack(new App(), 'Stack');
     const param = new CfnParameter(stack, 'Audiences').valueAsString;
-    expect(() => validateStringList(Fn.split(',', param), 'audience')).not.toThrow();
-    expect(() => validateStringList([param, 'my-api'], 'audience')).not.toThrow();
+    expect(() => validateStringList(undefined, Fn.split(',', param), 'audience')).not.toThrow();
+    expect(() => validateStringList(undefined, [param, 'my-api'], 'audience')).not.toThrow();
   });
 });

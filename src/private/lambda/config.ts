@@ -41,10 +41,12 @@ export function loadConfig(env: Env): Config {
   if (pem !== undefined && jwksUri !== undefined) {
     throw new Error(`${EnvVar.PUBLIC_KEY_PEM} and ${EnvVar.JWKS_URI} are both set: set one`);
   }
-  const timeoutMs = optional(env, EnvVar.JWKS_TIMEOUT_MS, integerIn(Limit.MIN_JWKS_TIMEOUT_MS, Limit.MAX_JWKS_TIMEOUT_MS)) ?? Default.JWKS_TIMEOUT_MS;
-  const cooldownMs = optional(env, EnvVar.JWKS_COOLDOWN_MS, integerIn(Limit.MIN_JWKS_COOLDOWN_MS, Limit.MAX_JWKS_COOLDOWN_MS)) ?? Default.JWKS_COOLDOWN_MS;
-  const cacheMaxAgeMs =
-    optional(env, EnvVar.JWKS_CACHE_MAX_AGE_MS, integerIn(Limit.MIN_JWKS_CACHE_MAX_AGE_MS, Limit.MAX_JWKS_CACHE_MAX_AGE_MS)) ?? Default.JWKS_CACHE_MAX_AGE_MS;
+  const timeoutMs =
+    optional(env, EnvVar.JWKS_TIMEOUT_MS, integerIn(Limit.MIN_JWKS_TIMEOUT_MS, Limit.MAX_JWKS_TIMEOUT_MS)) ?? Default.JWKS_TIMEOUT_MS;
+  const cooldownMs =
+    optional(env, EnvVar.JWKS_COOLDOWN_MS, integerIn(Limit.MIN_JWKS_COOLDOWN_MS, Limit.MAX_JWKS_COOLDOWN_MS)) ?? Default.JWKS_COOLDOWN_MS;
+  const maxAgeRange = integerIn(Limit.MIN_JWKS_CACHE_MAX_AGE_MS, Limit.MAX_JWKS_CACHE_MAX_AGE_MS);
+  const cacheMaxAgeMs = optional(env, EnvVar.JWKS_CACHE_MAX_AGE_MS, maxAgeRange) ?? Default.JWKS_CACHE_MAX_AGE_MS;
   const keys: KeySource =
     pem !== undefined
       ? { pem: required(env, EnvVar.PUBLIC_KEY_PEM, PEM) }

@@ -1,5 +1,5 @@
-import { OrganizationClaims } from './organization';
 import { EventKind } from './event';
+import { OrganizationClaims } from './organization';
 import { Reason } from './reasons';
 import { Verified } from './verify';
 
