@@ -1,4 +1,4 @@
-import { awscdk, javascript, JsonPatch, TaskShell } from 'projen';
+import { awscdk, javascript, JsonFile, JsonPatch, TaskShell } from 'projen';
 
 /**
  * The aws-cdk-lib floor (the peer dependency's minimum and the exact version we build and test against).
@@ -65,11 +65,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     runtime: awscdk.LambdaRuntime.NODEJS_24_X,
     // The handler makes no AWS SDK calls; the SDK v2 connection-reuse variable would be noise in every template.
     awsSdkConnectionReuse: false,
-    bundlingOptions: {
-      // Nothing is external: the handler must not depend on the AWS SDK or anything else in the runtime image.
-      externals: [],
-      sourcemap: false,
-    },
+    // No `bundlingOptions`: the bundle tasks are re-stated below (projen's options have no `minify` and one entry).
   },
   // integ tests use integ-runner's `test/integ.*.ts` convention (issue 5), not projen's `*.integ.ts` tasks.
   integrationTestAutoDiscover: false,
@@ -109,15 +105,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 // projen's bundling options have no `minify`; re-state the bundle command with it. Target node20 (the oldest Node
-// that runs it: our tests, on this machine) while the function runs nodejs24.x; no legal comments, no source map.
+// that runs it: our tests, on this machine) while the function runs nodejs24.x; no legal comments, no source map;
+// nothing external but `./jwks.js`: the handler must not depend on the AWS SDK or anything else in the runtime image.
 // Two files: index.js (the handler) and jwks.js (the JWKS client with jose), which index.js requires only in JWKS
-// mode, so a PEM-mode cold start never parses or evaluates jose.
-const bundleTask = project.tasks.tryFind('bundle:clerk-authorizer.lambda')!;
-bundleTask.reset(
+// mode, so a PEM-mode cold start never parses or evaluates jose. The watch task builds the same two files.
+const BUNDLE_COMMAND =
   'esbuild --bundle index=src/clerk-authorizer.lambda.ts jwks=src/private/lambda/jwks.ts --external:./jwks.js ' +
-    '--target=node20 --platform=node --format=cjs --outdir=assets/clerk-authorizer.lambda --tsconfig=tsconfig.dev.json ' +
-    '--minify --legal-comments=none',
-);
+  '--target=node20 --platform=node --format=cjs --outdir=assets/clerk-authorizer.lambda --tsconfig=tsconfig.dev.json ' +
+  '--minify --legal-comments=none';
+project.tasks.tryFind('bundle:clerk-authorizer.lambda')!.reset(BUNDLE_COMMAND);
+project.tasks.tryFind('bundle:clerk-authorizer.lambda:watch')!.reset(`${BUNDLE_COMMAND} --watch`);
 
 // ts-jest runs with isolatedModules (no type-checking), and jsii compiles only src/ minus the handler: type-check
 // everything (handler, tests, examples) before jest. The handler tests exercise the bundle that ships, so bundle
@@ -169,21 +166,34 @@ demo.spawn(project.tasks.tryFind('bundle')!);
 demo.exec('ts-node --project tsconfig.dev.json --transpile-only examples/demo.ts');
 
 // Integration tests (issue 5): test/integ.*.ts are integ-runner apps; test/integ-snapshots.test.ts compares their
-// snapshots offline in jest. This regenerates them (no deployment) without the asset directories it does not compare.
-const INTEG_RUNNER_ARGS =
-  '--directory test --language typescript --parallel-regions us-east-1 --max-workers 1 ' +
-  '--app "node -r ts-node/register/transpile-only {filePath}"';
+// snapshots offline in jest. Both run integ-runner from the repository root, where it reads its options from
+// integ.config.json (written here, once). `integ:update` regenerates the snapshots (no deployment) without the asset
+// directories it does not compare.
+new JsonFile(project, 'integ.config.json', {
+  // integ-runner refuses unknown keys, projen's marker included.
+  marker: false,
+  obj: {
+    'directory': 'test',
+    'language': ['typescript'],
+    'parallel-regions': ['us-east-1'],
+    'max-workers': 1,
+    'app': 'node -r ts-node/register/transpile-only {filePath}',
+  },
+});
 const integUpdate = project.addTask('integ:update', {
   description: 'Regenerate the integ-runner snapshots of test/integ.*.ts offline (no deployment)',
 });
 integUpdate.spawn(project.tasks.tryFind('bundle')!);
-integUpdate.exec(`integ-runner ${INTEG_RUNNER_ARGS} --force --dry-run --update-on-failed`);
+integUpdate.exec('integ-runner --force --dry-run --update-on-failed');
 // projen's own shell does not expand globs; this step needs a POSIX shell.
 integUpdate.exec('rm -rf test/integ.*.ts.snapshot/asset.*', { shell: TaskShell.sh() });
 
 // The example app, the demo and the benchmark are for this repository, not for consumers' node_modules.
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');
+// CI's entry point and the integ-runner options are for this repository too.
+project.addPackageIgnore('/.ci/');
+project.addPackageIgnore('/integ.config.json');
 
 // eslint type-checks through tsconfig.dev.json (the one tsconfig that covers src, the handler, test and examples);
 // projen's project-service mode would look for a tsconfig.json next to each file and miss test/ and the handler.

@@ -11,8 +11,9 @@
  *
  *   npx projen integ:update
  *
- * which runs `npx projen bundle`, then `integ-runner <ARGS below> --force --dry-run --update-on-failed`, then
- * `rm -rf test/integ.*.ts.snapshot/asset.*`.
+ * which runs `npx projen bundle`, then `integ-runner --force --dry-run --update-on-failed`, then
+ * `rm -rf test/integ.*.ts.snapshot/asset.*`. integ-runner reads its other options from integ.config.json (written by
+ * .projenrc.ts) in the repository root, where both this test and the task run it.
  *
  * The snapshots keep templates and manifests but not asset directories: asset contents are not compared, each test
  * would carry a 2 MB copy of integ-tests-alpha's assertion provider, and the handler copy would go stale between
@@ -26,22 +27,14 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '..');
 const INTEG_RUNNER = require.resolve('@aws-cdk/integ-runner/bin/integ-runner');
 
-/** The options every integ-runner call here uses (the same as the `integ:update` task in .projenrc.ts). */
-const ARGS = [
-  '--directory', 'test',
-  '--language', 'typescript',
-  '--parallel-regions', 'us-east-1',
-  '--max-workers', '1',
-  '--app', 'node -r ts-node/register/transpile-only {filePath}',
-];
-
 /** The integ test apps, as integ-runner discovers them. */
 const INTEG_TESTS = fs.readdirSync(path.join(ROOT, 'test')).filter((f) => /^integ\..+\.ts$/.test(f)).sort();
 
-/** integ-runner in the repository root, without the variables that point a deploy run at a real Clerk instance. */
+/**
+ * integ-runner in the repository root (so it reads integ.config.json, like `integ:update`), without the variables that point a deploy run at a real Clerk instance. */
 function integRunner(...args: string[]) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CLERK_INTEG_')));
-  return spawnSync(process.execPath, [INTEG_RUNNER, ...ARGS, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 240_000 });
+  return spawnSync(process.execPath, [INTEG_RUNNER, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 240_000 });
 }
 
 test('the integ tests are the ones integ-runner discovers, each with a committed snapshot', () => {
