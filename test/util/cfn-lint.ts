@@ -6,7 +6,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 
 /**
- * Runs the `cfn-lint` CLI over a stack's synthesized template and fails the calling test on findings that matter.
+ * Runs the `cfn-lint` CLI over synthesized templates and fails the calling test on findings that matter.
  *
  * Policy:
  * - `Error` findings (E-rules: invalid properties, values CloudFormation would reject, deprecated runtimes) always
@@ -20,35 +20,50 @@ import { Template } from 'aws-cdk-lib/assertions';
  * - `Informational` findings (I-rules) are style hints; they, and warnings waived by `ignoreRules`, are printed with
  *   `console.info` and never fail.
  *
- * One cfn-lint process per call (about 2-3 s on this machine): call it once per test on the stack under test, not per
- * assertion. `spawnSync` blocks, so the Jest timeout does not fire mid-run; a hard 120 s limit guards against a hung
+ * One cfn-lint process costs about 2-3 s on this machine whatever the number of templates: lint every stack of a
+ * test file in one call (`expectCfnLintClean([a, b])`, or {@link lintTemplates} once and {@link expectFindingsClean}
+ * per stack). `spawnSync` blocks, so the Jest timeout does not fire mid-run; a hard 120 s limit guards against a hung
  * process.
  *
  * If `cfn-lint` is not installed (set `CFN_LINT` to its path to use another one), the test fails with a message saying
  * how to install it, rather than passing silently.
  */
-export function expectCfnLintClean(stack: Stack, options: CfnLintOptions = {}): void {
-  const template = Template.fromStack(stack).toJSON();
+export function expectCfnLintClean(stacks: Stack | Stack[], options: CfnLintOptions = {}): void {
+  const all = Array.isArray(stacks) ? stacks : [stacks];
+  const findings = lintTemplates(all);
+  for (const stack of all) expectFindingsClean(stack, findings.get(stack) ?? [], options);
+}
+
+/** Runs one cfn-lint process over the templates of `stacks`; returns each stack's findings. */
+export function lintTemplates(stacks: Stack[]): Map<Stack, CfnLintFinding[]> {
   const dir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
   try {
-    const file = join(dir, `${stack.artifactId}.template.json`);
-    writeFileSync(file, JSON.stringify(template, undefined, 1));
-    const findings = runCfnLint(file);
-    const ignored = new Set([...CDK_OWN_WARNINGS, ...(options.ignoreRules ?? [])]);
-    // An ignored rule never hides an Error: only warnings can be waived.
-    const failing = findings.filter((f) => f.Level === 'Error' || (f.Level === 'Warning' && !ignored.has(f.Rule.Id)));
-    const reported = findings.filter((f) => !failing.includes(f) && !CDK_OWN_WARNINGS.includes(f.Rule.Id));
-    if (reported.length > 0) {
-      console.info(`cfn-lint (not failing) on ${stack.stackName}:\n${reported.map(format).join('\n')}`);
-    }
-    if (failing.length > 0) {
-      throw new Error(
-        `cfn-lint found ${failing.length} problem(s) in the template of stack ${stack.stackName}:\n` +
-          failing.map(format).join('\n'),
-      );
-    }
+    const files = stacks.map((stack, i) => {
+      const file = join(dir, `${i}-${stack.artifactId}.template.json`);
+      writeFileSync(file, JSON.stringify(Template.fromStack(stack).toJSON(), undefined, 1));
+      return file;
+    });
+    const findings = runCfnLint(files);
+    return new Map(stacks.map((stack, i) => [stack, findings.filter((f) => f.Filename === files[i])]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Fails on the findings of one stack's template that matter (see {@link expectCfnLintClean}). */
+export function expectFindingsClean(stack: Stack, findings: readonly CfnLintFinding[], options: CfnLintOptions = {}): void {
+  const ignored = new Set([...CDK_OWN_WARNINGS, ...(options.ignoreRules ?? [])]);
+  // An ignored rule never hides an Error: only warnings can be waived.
+  const failing = findings.filter((f) => f.Level === 'Error' || (f.Level === 'Warning' && !ignored.has(f.Rule.Id)));
+  const reported = findings.filter((f) => !failing.includes(f) && !CDK_OWN_WARNINGS.includes(f.Rule.Id));
+  if (reported.length > 0) {
+    console.info(`cfn-lint (not failing) on ${stack.stackName}:\n${reported.map(format).join('\n')}`);
+  }
+  if (failing.length > 0) {
+    throw new Error(
+      `cfn-lint found ${failing.length} problem(s) in the template of stack ${stack.stackName}:\n` +
+        failing.map(format).join('\n'),
+    );
   }
 }
 
@@ -73,7 +88,8 @@ export interface CfnLintOptions {
 }
 
 /** One finding of `cfn-lint --format json`. */
-interface CfnLintFinding {
+export interface CfnLintFinding {
+  readonly Filename: string;
   readonly Level: 'Error' | 'Warning' | 'Informational';
   readonly Message: string;
   readonly Rule: { readonly Id: string };
@@ -83,9 +99,9 @@ interface CfnLintFinding {
 /** Every exit code made of cfn-lint's finding bits (2 error, 4 warning, 8 informational), 0 included. */
 const FINDINGS_EXIT_CODES = new Set([0, 2, 4, 6, 8, 10, 12, 14]);
 
-function runCfnLint(file: string): CfnLintFinding[] {
+function runCfnLint(files: string[]): CfnLintFinding[] {
   const command = process.env.CFN_LINT ?? 'cfn-lint';
-  const result = spawnSync(command, ['--format', 'json', '--', file], { encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(command, ['--format', 'json', '--', ...files], { encoding: 'utf8', timeout: 120_000 });
   if (result.error) {
     const code = (result.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
