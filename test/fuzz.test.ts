@@ -38,7 +38,20 @@ import {
   TokenMutation,
   wrapping,
 } from './util/fuzz-arbitraries';
-import { fixTime, Handler, httpEvent, invoke, Invocation, loadHandler, METHOD_ARN, restRequestEvent, restTokenEvent, ROUTE_ARN, TestClock } from './util/handler';
+import {
+  eventFor,
+  fixTime,
+  Handler,
+  Invocation,
+  invoke,
+  Kind,
+  KINDS,
+  loadHandler,
+  METHOD_ARN,
+  restTokenEvent,
+  ROUTE_ARN,
+  TestClock,
+} from './util/handler';
 import { clerkV2Payload, makeKeys, NOW, SESSION_CATEGORY, sessionHeader, signRawJwt, TEST_AZP, TEST_ISSUER, testKeys } from './util/tokens';
 
 // Generous (a busy machine, coverage, FUZZ_RUNS): no property is meant to be near it; the per-call bound is TIME_BOUND_MS.
@@ -66,9 +79,6 @@ const ENV = {
   CLERK_AUTHORIZED_PARTIES: JSON.stringify([TEST_AZP]),
   CLERK_LOG_ALLOWED: 'true',
 };
-
-type Kind = 'TOKEN' | 'REQUEST' | 'HTTP2';
-const KINDS: readonly Kind[] = ['TOKEN', 'REQUEST', 'HTTP2'];
 
 let clock: TestClock;
 let handler: Handler;
@@ -110,13 +120,6 @@ async function call(h: Handler, event: unknown, property: string, secrets: reado
     for (const part of s.split(/[.\s]/)) if (part.length >= 40 && line.includes(part)) throw new Error('a token segment was logged');
   }
   return out;
-}
-
-/** The event of `kind` carrying `value` as its Authorization header. */
-function eventFor(kind: Kind, value: string, headerName = 'Authorization', duplicate = false): unknown {
-  if (kind === 'TOKEN') return restTokenEvent(value);
-  if (kind === 'HTTP2') return httpEvent({ authorization: value });
-  return restRequestEvent({ [headerName]: value }, duplicate ? { multiValueHeaders: { [headerName]: [value, value] } } : {});
 }
 
 /** What API Gateway must see when the token is refused: exactly 401 on REST, `{ isAuthorized: false }` on HTTP 2.0. */

@@ -4,9 +4,11 @@
  */
 import {
   bearer,
+  eventFor,
   fixTime,
   httpEvent,
   invoke,
+  KINDS,
   loadHandler,
   METHOD_ARN,
   postedError,
@@ -14,7 +16,9 @@ import {
   restTokenEvent,
   STAGE_RESOURCE,
   TestClock,
+  unauthorizedStatus,
 } from './util/handler';
+import { HANDLER_ISSUER_RULE, INVALID_ISSUERS } from './util/issuers';
 import {
   clerkV1Payload,
   clerkV2Payload,
@@ -41,24 +45,12 @@ beforeEach(() => {
 });
 afterEach(() => clock.restore());
 
-type Kind = 'TOKEN' | 'REQUEST' | 'HTTP2';
-const KINDS: Kind[] = ['TOKEN', 'REQUEST', 'HTTP2'];
-
-/** An event of `kind` carrying `authorization` as its Authorization header value. */
-function eventFor(kind: Kind, authorization: string): Record<string, unknown> {
-  if (kind === 'TOKEN') return restTokenEvent(authorization);
-  if (kind === 'REQUEST') return restRequestEvent({ Authorization: authorization, Host: 'api.example.com' });
-  return httpEvent({ authorization, host: 'api.example.com' });
-}
-
 /** `{ kid }` as the token's header says, or nothing. */
 function kidOf(token: string): { kid?: string } {
   const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
   return header.kid === undefined ? {} : { kid: header.kid };
 }
 
-/** The status API Gateway answers for an unauthorized token: 401 on REST, 403 on HTTP API 2.0 simple responses. */
-const unauthorizedStatus = (kind: Kind) => (kind === 'HTTP2' ? 403 : 401);
 
 describe('answers', () => {
   const handler = loadHandler({ ...BASE, CLERK_PREDICATE: ADMIN_ONLY });
@@ -538,19 +530,12 @@ describe('configuration errors at cold start name the variable', () => {
   const privatePem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const shown = (v: string) => JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
   const PEM_RULE = 'must be an RSA public key of at least 2048 bits in SPKI PEM form (-----BEGIN PUBLIC KEY-----)';
-  const ISSUER_RULE = 'must be the Clerk Frontend API URL (https, no trailing slash, query or fragment)';
 
   test.each<[string, Record<string, string | undefined>, string]>([
     ['issuer missing', { CLERK_ISSUER: undefined }, 'CLERK_ISSUER is required'],
-    ['issuer empty', { CLERK_ISSUER: '' }, `CLERK_ISSUER ${ISSUER_RULE}, got: ""`],
-    ['issuer http', { CLERK_ISSUER: 'http://clerk.example.com' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "http://clerk.example.com"`],
-    ['issuer trailing slash', { CLERK_ISSUER: 'https://clerk.example.com/' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https://clerk.example.com/"`],
-    ['issuer with query', { CLERK_ISSUER: 'https://clerk.example.com?a=1' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https://clerk.example.com?a=1"`],
-    ['issuer not a URL', { CLERK_ISSUER: 'clerk.example.com' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "clerk.example.com"`],
-    ['issuer with credentials', { CLERK_ISSUER: 'https://u:p@clerk.example.com' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https://u:p@clerk.example.com"`],
-    ['issuer with a fragment', { CLERK_ISSUER: 'https://clerk.example.com#x' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https://clerk.example.com#x"`],
-    ['issuer with a space', { CLERK_ISSUER: 'https://clerk.example.com ' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https://clerk.example.com "`],
-    ['issuer without host', { CLERK_ISSUER: 'https:///path' }, `CLERK_ISSUER ${ISSUER_RULE}, got: "https:///path"`],
+    ...INVALID_ISSUERS.filter((c) => c.handlerRefuses).map((c): [string, Record<string, string>, string] => [
+      `issuer: ${c.name}`, { CLERK_ISSUER: c.issuer }, `CLERK_ISSUER ${HANDLER_ISSUER_RULE}, got: ${JSON.stringify(c.issuer)}`,
+    ]),
     ['PEM and JWKS both', { CLERK_JWKS_URI: 'https://clerk.example.com/.well-known/jwks.json' }, 'CLERK_PUBLIC_KEY_PEM and CLERK_JWKS_URI are both set: set one'],
     ['PEM garbage', { CLERK_PUBLIC_KEY_PEM: 'not a key' }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: "not a key"`],
     ['PEM with literal \\n', { CLERK_PUBLIC_KEY_PEM: keys.publicKeyPem.replace(/\n/g, '\\n') }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${shown(keys.publicKeyPem.replace(/\n/g, '\\n'))}`],

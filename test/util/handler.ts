@@ -139,6 +139,25 @@ export function httpEvent(headers: Record<string, string>, cookies?: string[]): 
   return event;
 }
 
+/** The three event kinds the handler serves (its `EventKind`). */
+export type Kind = 'TOKEN' | 'REQUEST' | 'HTTP2';
+export const KINDS: readonly Kind[] = ['TOKEN', 'REQUEST', 'HTTP2'];
+
+/**
+ * An event of `kind` carrying `value` as its Authorization header (the TOKEN event's `authorizationToken`). REST
+ * REQUEST events may name the header differently (`headerName`) or repeat it in `multiValueHeaders` (`duplicate`).
+ */
+export function eventFor(kind: Kind, value: string, headerName = 'Authorization', duplicate = false): Record<string, unknown> {
+  if (kind === 'TOKEN') return restTokenEvent(value);
+  if (kind === 'HTTP2') return httpEvent({ authorization: value });
+  return restRequestEvent({ [headerName]: value }, duplicate ? { multiValueHeaders: { [headerName]: [value, value] } } : {});
+}
+
+/** The status API Gateway answers for an unauthorized token: 401 on REST, 403 on HTTP API 2.0 simple responses. */
+export function unauthorizedStatus(kind: Kind): number {
+  return kind === 'HTTP2' ? 403 : 401;
+}
+
 /** What one invocation did: its result or error, the decision log, and API Gateway's resulting status. */
 export interface Invocation {
   readonly result?: unknown;
