@@ -181,6 +181,33 @@ describe('attack table: never allowed, never anything but Unauthorized', () => {
   });
 });
 
+describe('base64url: one accepted spelling per byte string', () => {
+  // The last character of a segment whose length is 2 or 3 modulo 4 carries 4 or 2 unused bits, which must be zero.
+  // The signature of a 2048-bit key has 342 characters (2 left over), a 4096-bit key's 683 (3 left over): every
+  // possible last character either spells the same signature differently (token_malformed) or another signature
+  // (signature_invalid), whose bits are all used.
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const big = makeKeys('ins_test', 'rsa', 4096);
+  const bigHandler = loadHandler({ ...ENV, CLERK_PUBLIC_KEY_PEM: big.publicKeyPem });
+  test.each([
+    ['2048-bit', 2, () => handler, () => VALID],
+    ['4096-bit', 3, () => bigHandler, () => signJwt(header(), admin(), big.privateKey)],
+  ] as const)('%s signature: every last character (%d left over)', async (_, rest, h, token) => {
+    const [head, payload, signature] = token().split('.');
+    expect(signature.length % 4).toBe(rest);
+    const unused = rest === 2 ? 16 : 4;
+    for (const [value, c] of [...ALPHABET].entries()) {
+      const changed = `${signature.slice(0, -1)}${c}`;
+      const out = await invoke(h(), restTokenEvent(bearer(jwtFromSegments(head, payload, changed))));
+      if (changed === signature) {
+        expect(out.status).toBe(200);
+        continue;
+      }
+      expect([c, out.status, out.logs[0]?.reason]).toEqual([c, 401, value % unused !== 0 ? 'token_malformed' : 'signature_invalid']);
+    }
+  });
+});
+
 describe('tokens only the issuer could sign, bent the wrong way', () => {
   const signedRaw = (payloadJson: string) => bearer(signRawJwt(JSON.stringify(header()), payloadJson, keys.privateKey));
 
