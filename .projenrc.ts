@@ -191,7 +191,7 @@ const testPython = project.addTask('test:python', {
   env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '1', PYTHONDONTWRITEBYTECODE: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1' },
 });
 testPython.exec('ls dist/bindings/wheel/*.whl >/dev/null 2>&1 || { echo "no wheel in dist/bindings/wheel: run npx projen build first"; exit 1; }');
-testPython.exec('test -x .venv-python/bin/python || python3 -m venv .venv-python');
+testPython.exec('test -x .venv-python/bin/python || ${PYTHON:-python3} -m venv .venv-python');
 testPython.exec('.venv-python/bin/pip install -q -r test/python/requirements.txt');
 // The wheel's version is always 0.0.0: force the fresh build in, and let `pip check` prove the pins satisfy it.
 testPython.exec('.venv-python/bin/pip install -q --no-deps --force-reinstall dist/bindings/wheel/*.whl && .venv-python/bin/pip check');
