@@ -187,8 +187,8 @@ integUpdate.exec('rm -rf test/integ.*.ts.snapshot/asset.*', { shell: TaskShell.s
 const testPython = project.addTask('test:python', {
   description: 'Run test/python (pytest) on the built wheel in .venv-python, with aws-cdk-lib, jsii and pytest pinned from PyPI',
   shell: TaskShell.sh(),
-  // The machine's Node 20 runs the jsii kernel; its end-of-life banner would be printed by every Python process.
-  env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '1', PYTHONDONTWRITEBYTECODE: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+  // The machine's Node 20 runs the jsii kernel: without this (a list of majors), jsii prints its end-of-life banner.
+  env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', PYTHONDONTWRITEBYTECODE: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1' },
 });
 testPython.exec('ls dist/bindings/wheel/*.whl >/dev/null 2>&1 || { echo "no wheel in dist/bindings/wheel: run npx projen build first"; exit 1; }');
 testPython.exec('test -x .venv-python/bin/python || ${PYTHON:-python3} -m venv .venv-python');
