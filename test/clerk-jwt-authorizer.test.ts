@@ -439,7 +439,7 @@ describe('cfn-lint', () => {
     clerk.addRoutes(other, { path: '/things', methods: [apigwv2.HttpMethod.GET], integration: new HttpLambdaIntegration('OtherBackend', backend) });
 
     new lambda.CfnFunction(old, 'Old', {
-      runtime: 'nodejs16.x',
+      runtime: 'nodejs12.x',
       handler: 'index.handler',
       role: 'arn:aws:iam::123456789012:role/example',
       code: { zipFile: 'exports.handler = async () => 1;' },
