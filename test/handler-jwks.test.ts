@@ -1,19 +1,31 @@
 /**
  * JWKS mode of the shipped bundle against a real HTTP server on 127.0.0.1: caching, key rotation, cooldown, cache
- * expiry, and failing closed (401, never a 500 or a hang) when the JWKS is down, slow or garbage.
+ * expiry, failing closed (401, never a 500 or a hang) when the JWKS is down, slow or garbage, and riding out an
+ * outage (the last good keys for `CLERK_JWKS_STALE_IF_ERROR_MS`, a backoff during which no invocation fetches).
+ * "No invocation waits on the network" is asserted by counting the server's requests, never by timing.
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { bearer, fixTime, Handler, httpEvent, invoke, loadHandler, restTokenEvent, TestClock } from './util/handler';
 import { clerkV2Payload, makeKeys, NOW, sessionHeader, signJwt, TEST_ISSUER, testKeys } from './util/tokens';
 
-/** A JWKS server whose answer the test changes; counts requests. */
+/** A JWKS server whose answer the test changes; counts requests, and the most it ever had open at once. */
 class JwksServer {
   public requests = 0;
+  public maxInFlight = 0;
   /** Status, body and extra headers of the next answers; `hang` never answers. */
   public answer: { status: number; body: string; headers?: Record<string, string> } | 'hang' = { status: 200, body: '{"keys":[]}' };
-  private readonly server = http.createServer((_req, res) => {
+  private inFlight = 0;
+  private readonly server = http.createServer((req, res) => {
     this.requests++;
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    let open = true;
+    const done = () => {
+      if (open) this.inFlight--;
+      open = false;
+    };
+    res.on('finish', done);
+    req.socket.on('close', done);
     if (this.answer === 'hang') return; // keep the socket open, never answer
     res.writeHead(this.answer.status, { 'content-type': 'application/json', ...this.answer.headers });
     res.end(this.answer.body);
@@ -36,8 +48,9 @@ class JwksServer {
 
 const keyA = testKeys('ins_a');
 const keyB = testKeys('ins_b');
+/** A session token signed by `keys`, issued at the test clock's current time (the tests move the clock by hours). */
 const tokenFor = (keys: { kid: string; privateKey: Parameters<typeof signJwt>[2] }, overrides: Record<string, unknown> = {}) =>
-  signJwt(sessionHeader(keys.kid), clerkV2Payload(overrides), keys.privateKey);
+  signJwt(sessionHeader(keys.kid), clerkV2Payload(overrides, Math.floor(Date.now() / 1000)), keys.privateKey);
 
 let server: JwksServer;
 let uri: string;
@@ -177,12 +190,14 @@ test('a server that never answers → 401 jwks_unavailable after CLERK_JWKS_TIME
   expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'jwks_unavailable' });
 }, 5000);
 
-test('the JWKS recovers: a failed fetch is retried on the next token', async () => {
+test('the JWKS recovers: a failed fetch is retried once its backoff (1 s) has passed', async () => {
   server.answer = { status: 503, body: 'unavailable' };
   const handler = load();
   expect((await verdict(handler, tokenFor(keyA))).reason).toBe('jwks_unavailable');
   server.serve(keyA.jwk);
+  clock.advance(1000);
   expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+  expect(server.requests).toBe(2);
 });
 
 describe('a garbage JWKS fails closed', () => {
@@ -233,4 +248,115 @@ test('a token without kid is refused when the JWKS holds several keys', async ()
 
 test('without CLERK_JWKS_URI or a PEM, the issuer JWKS is used (nothing is fetched at load)', () => {
   expect(() => loadHandler({ CLERK_ISSUER: TEST_ISSUER })).not.toThrow();
+});
+
+
+describe('JWKS outage: stale keys, backoff, recovery', () => {
+  const FRESH = 600_000; // CLERK_JWKS_CACHE_MAX_AGE_MS in load()
+  const STALE = 3_600_000;
+  /** Serves keyA, lets the cache expire, then breaks the server as `answer`. */
+  async function outage(answer: JwksServer['answer'], env: Record<string, string> = {}) {
+    server.serve(keyA.jwk);
+    const handler = load({ CLERK_JWKS_STALE_IF_ERROR_MS: String(STALE), CLERK_JWKS_TIMEOUT_MS: '200', ...env });
+    expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+    expect(server.requests).toBe(1);
+    clock.advance(FRESH);
+    server.answer = answer;
+    return handler;
+  }
+
+  test.each<[string, JwksServer['answer'] | 'down']>([
+    ['503', { status: 503, body: 'unavailable' }],
+    ['hang', 'hang'],
+    ['garbage', { status: 200, body: '<html>' }],
+  ])('server %s: valid tokens keep getting 200 from the stale keys; after the first failure no invocation fetches', async (_name, answer) => {
+    const handler = await outage(answer as JwksServer['answer']);
+    expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 200, reason: 'ok' });
+    expect(server.requests).toBe(2);
+    for (let i = 0; i < 20; i++) {
+      expect(await verdict(handler, tokenFor(keyA, { sub: `user_${i}` }))).toEqual({ status: 200, reason: 'ok' });
+    }
+    // An unknown kid is refused at once: the JWKS may hold it, nobody can tell.
+    expect(await verdict(handler, tokenFor(keyB))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+    expect(server.requests).toBe(2);
+  });
+
+  test('the backoff doubles per failure (1 s, 2 s, 4 s ...) up to 30 s; one fetch per backoff', async () => {
+    const handler = await outage({ status: 503, body: '' });
+    expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+    let requests = 2;
+    for (const backoff of [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]) {
+      clock.advance(backoff - 1);
+      expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+      expect(server.requests).toBe(requests);
+      clock.advance(1);
+      expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+      expect(server.requests).toBe(++requests);
+    }
+  });
+
+  test('recovery is picked up after the backoff: a new key verifies', async () => {
+    const handler = await outage({ status: 503, body: '' });
+    expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+    server.serve(keyA.jwk, keyB.jwk);
+    expect(await verdict(handler, tokenFor(keyB))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+    expect(server.requests).toBe(2);
+    clock.advance(1000);
+    expect(await verdict(handler, tokenFor(keyB))).toEqual({ status: 200, reason: 'ok' });
+    expect(server.requests).toBe(3);
+    // Fresh again: no fetch for the next 10 minutes.
+    clock.advance(FRESH - 1);
+    expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+    expect(server.requests).toBe(3);
+  });
+
+  test('beyond the stale bound the last keys are no longer trusted', async () => {
+    const handler = await outage({ status: 503, body: '' });
+    clock.advance(STALE - 1);
+    expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 200, reason: 'ok' });
+    clock.advance(1);
+    expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+  });
+
+  test('CLERK_JWKS_STALE_IF_ERROR_MS 0: keys stop at their freshness, still with backoff', async () => {
+    const handler = await outage({ status: 503, body: '' }, { CLERK_JWKS_STALE_IF_ERROR_MS: '0' });
+    expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+    expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+    expect(server.requests).toBe(2);
+  });
+
+  test('concurrent invocations share one fetch (at most one in flight), then answer from the stale keys', async () => {
+    const handler = await outage('hang');
+    const outs = await Promise.all(Array.from({ length: 10 }, (_, i) => verdict(handler, tokenFor(keyA, { sub: `user_${i}` }))));
+    expect(outs.every((o) => o.status === 200)).toBe(true);
+    expect(server.requests).toBe(2);
+    expect(server.maxInFlight).toBe(1);
+  });
+
+  test('cold start during an outage: refused, and no fetch again before the backoff ends', async () => {
+    server.answer = { status: 503, body: '' };
+    const handler = load();
+    expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+    expect(server.requests).toBe(1);
+    clock.advance(999);
+    expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+    expect(server.requests).toBe(1);
+    server.serve(keyA.jwk);
+    clock.advance(1);
+    expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 200, reason: 'ok' });
+    expect(server.requests).toBe(2);
+  });
+
+  test('an unknown kid during a fresh cache: a failed refetch backs off too', async () => {
+    server.serve(keyA.jwk);
+    const handler = load({ CLERK_JWKS_COOLDOWN_MS: '1000' });
+    expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+    clock.advance(1000);
+    server.answer = { status: 503, body: '' };
+    expect(await verdict(handler, tokenFor(keyB))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+    expect(server.requests).toBe(2);
+    expect(await verdict(handler, tokenFor(keyB))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+    expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
+    expect(server.requests).toBe(2);
+  });
 });

@@ -2,6 +2,7 @@
  * The shipped handler bundle (assets/clerk-authorizer.lambda/index.js) in PEM mode: answers for each event kind,
  * every claim check, token extraction, context, logs and configuration. Real keys, real tokens, time fixed.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import {
   bearer,
   eventFor,
@@ -528,20 +529,22 @@ describe('configuration errors at cold start name the variable', () => {
   const rsa1024 = makeKeys('short', 'rsa', 1024).publicKeyPem;
   const ec = makeKeys('ec', 'ec').publicKeyPem;
   const privatePem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const shown = (v: string) => JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
+  /** How a rejected PEM is shown: its length and label, never a character of the key. */
+  const pemShown = (v: string, label?: string) => `a value of ${v.length} characters${label === undefined ? '' : ` with the label ${label}`} (not shown)`;
   const PEM_RULE = 'must be an RSA public key of at least 2048 bits in SPKI PEM form (-----BEGIN PUBLIC KEY-----)';
 
   test.each<[string, Record<string, string | undefined>, string]>([
     ['issuer missing', { CLERK_ISSUER: undefined }, 'CLERK_ISSUER is required'],
     ...INVALID_ISSUERS.filter((c) => c.handlerRefuses).map((c): [string, Record<string, string>, string] => [
-      `issuer: ${c.name}`, { CLERK_ISSUER: c.issuer }, `CLERK_ISSUER ${HANDLER_ISSUER_RULE}, got: ${JSON.stringify(c.issuer)}`,
+      // Credentials are shown as *** (see the redaction test below).
+      `issuer: ${c.name}`, { CLERK_ISSUER: c.issuer }, `CLERK_ISSUER ${HANDLER_ISSUER_RULE}, got: ${JSON.stringify(c.issuer.replace('//user:secret@', '//***@'))}`,
     ]),
     ['PEM and JWKS both', { CLERK_JWKS_URI: 'https://clerk.example.com/.well-known/jwks.json' }, 'CLERK_PUBLIC_KEY_PEM and CLERK_JWKS_URI are both set: set one'],
-    ['PEM garbage', { CLERK_PUBLIC_KEY_PEM: 'not a key' }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: "not a key"`],
-    ['PEM with literal \\n', { CLERK_PUBLIC_KEY_PEM: keys.publicKeyPem.replace(/\n/g, '\\n') }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${shown(keys.publicKeyPem.replace(/\n/g, '\\n'))}`],
-    ['private key', { CLERK_PUBLIC_KEY_PEM: privatePem }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${shown(privatePem)}`],
-    ['EC key', { CLERK_PUBLIC_KEY_PEM: ec }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${shown(ec)}`],
-    ['1024-bit RSA key', { CLERK_PUBLIC_KEY_PEM: rsa1024 }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${shown(rsa1024)}`],
+    ['PEM garbage', { CLERK_PUBLIC_KEY_PEM: 'not a key' }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: a value of 9 characters (not shown)`],
+    ['PEM with literal \\n', { CLERK_PUBLIC_KEY_PEM: keys.publicKeyPem.replace(/\n/g, '\\n') }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${pemShown(keys.publicKeyPem.replace(/\n/g, '\\n'), '-----BEGIN PUBLIC KEY-----')}`],
+    ['private key', { CLERK_PUBLIC_KEY_PEM: privatePem }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${pemShown(privatePem, '-----BEGIN PRIVATE KEY-----')}`],
+    ['EC key', { CLERK_PUBLIC_KEY_PEM: ec }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${pemShown(ec, '-----BEGIN PUBLIC KEY-----')}`],
+    ['1024-bit RSA key', { CLERK_PUBLIC_KEY_PEM: rsa1024 }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${pemShown(rsa1024, '-----BEGIN PUBLIC KEY-----')}`],
     ['JWKS URI http', { CLERK_PUBLIC_KEY_PEM: undefined, CLERK_JWKS_URI: 'http://clerk.example.com/jwks' }, 'CLERK_JWKS_URI must be an https URL (http only for a loopback host) without credentials or fragment, got: "http://clerk.example.com/jwks"'],
     ['JWKS URI garbage', { CLERK_PUBLIC_KEY_PEM: undefined, CLERK_JWKS_URI: 'jwks' }, 'CLERK_JWKS_URI must be an https URL (http only for a loopback host) without credentials or fragment, got: "jwks"'],
     ['audience not JSON', { CLERK_AUDIENCE: 'api' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "api"'],
@@ -561,19 +564,39 @@ describe('configuration errors at cold start name the variable', () => {
     ['timeout 5001', { CLERK_JWKS_TIMEOUT_MS: '5001' }, 'CLERK_JWKS_TIMEOUT_MS must be an integer from 1 to 5000, got: "5001"'],
     ['cooldown too large', { CLERK_JWKS_COOLDOWN_MS: '600001' }, 'CLERK_JWKS_COOLDOWN_MS must be an integer from 0 to 600000, got: "600001"'],
     ['cache max age too small', { CLERK_JWKS_CACHE_MAX_AGE_MS: '999' }, 'CLERK_JWKS_CACHE_MAX_AGE_MS must be an integer from 1000 to 86400000, got: "999"'],
+    ['stale-if-error too large', { CLERK_JWKS_STALE_IF_ERROR_MS: '86400001' }, 'CLERK_JWKS_STALE_IF_ERROR_MS must be an integer from 0 to 86400000, got: "86400001"'],
+    ['stale-if-error negative', { CLERK_JWKS_STALE_IF_ERROR_MS: '-1' }, 'CLERK_JWKS_STALE_IF_ERROR_MS must be an integer from 0 to 86400000, got: "-1"'],
   ])('fails if %s', (_name, env, message) => {
     expect(() => loadHandler({ ...BASE, ...env })).toThrow(new Error(message));
   });
 
-  test('error messages never show more than the start of a value', () => {
+  test.each<[string, Record<string, string | undefined>, string]>([
+    ['an EC private key', { CLERK_PUBLIC_KEY_PEM: makeKeys('ec', 'ec').privateKey.export({ type: 'sec1', format: 'pem' }).toString() }, '-----BEGIN EC PRIVATE KEY-----'],
+    ['an Ed25519 private key', { CLERK_PUBLIC_KEY_PEM: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }, '-----BEGIN PRIVATE KEY-----'],
+    ['a private key without its PEM lines', { CLERK_PUBLIC_KEY_PEM: privatePem.split('\n').slice(1, -2).join('') }, ''],
+  ])('a rejected key variable never shows key material: %s', (_name, env, label) => {
+    const value = env.CLERK_PUBLIC_KEY_PEM!;
+    const body = value.replace(/-----[A-Z0-9 ]+-----/g, '').replace(/\s/g, '');
+    expect(() => loadHandler({ ...BASE, ...env })).toThrow(
+      new Error(`CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${pemShown(value, label === '' ? undefined : label)}`),
+    );
     try {
-      loadHandler({ ...BASE, CLERK_PUBLIC_KEY_PEM: privatePem });
+      loadHandler({ ...BASE, ...env });
     } catch (e) {
-      expect((e as Error).message.length).toBeLessThan(200);
-      expect((e as Error).message).not.toContain(privatePem.slice(100, 140));
+      // Not even 8 characters of the key's base64 appear.
+      for (let i = 0; i + 8 <= body.length; i += 4) expect((e as Error).message).not.toContain(body.slice(i, i + 8));
     }
-    expect.assertions(2);
   });
+
+  test.each<[string, Record<string, string | undefined>, string]>([
+    ['JWKS URI credentials', { CLERK_PUBLIC_KEY_PEM: undefined, CLERK_JWKS_URI: 'https://user:s3cret@keys.example.com/jwks.json' },
+      'CLERK_JWKS_URI must be an https URL (http only for a loopback host) without credentials or fragment, got: "https://***@keys.example.com/jwks.json"'],
+    ['issuer credentials', { CLERK_ISSUER: 'https://user:s3cret@clerk.example.com' },
+      `CLERK_ISSUER ${HANDLER_ISSUER_RULE}, got: "https://***@clerk.example.com"`],
+  ])('a rejected URL never shows its credentials: %s', (_name, env, message) => {
+    expect(() => loadHandler({ ...BASE, ...env })).toThrow(new Error(message));
+  });
+
 
   test('an issuer with a path (Clerk satellite or proxy setups) is accepted', () => {
     expect(() => loadHandler({ ...BASE, CLERK_ISSUER: 'https://example.com/__clerk' })).not.toThrow();
@@ -592,6 +615,7 @@ describe('configuration errors at cold start name the variable', () => {
         CLERK_JWKS_TIMEOUT_MS: '5000',
         CLERK_JWKS_COOLDOWN_MS: '0',
         CLERK_JWKS_CACHE_MAX_AGE_MS: '86400000',
+        CLERK_JWKS_STALE_IF_ERROR_MS: '86400000',
       }),
     ).not.toThrow();
   });

@@ -45,6 +45,11 @@ export enum EnvVar {
   JWKS_COOLDOWN_MS = 'CLERK_JWKS_COOLDOWN_MS',
   /** Longest time a fetched JWKS is used, in ms. Not written by the construct. */
   JWKS_CACHE_MAX_AGE_MS = 'CLERK_JWKS_CACHE_MAX_AGE_MS',
+  /**
+   * How long, in ms, the last good JWKS keeps answering beyond `JWKS_CACHE_MAX_AGE_MS` while fetches fail (the
+   * `jwksStaleIfError` prop). Written by the construct in JWKS mode.
+   */
+  JWKS_STALE_IF_ERROR_MS = 'CLERK_JWKS_STALE_IF_ERROR_MS',
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -60,6 +65,8 @@ export enum Default {
   JWKS_COOLDOWN_MS = 30_000,
   /** Longest time a fetched JWKS is used, in ms. */
   JWKS_CACHE_MAX_AGE_MS = 600_000,
+  /** How long the last good JWKS keeps answering past its freshness while fetches fail, in ms (1 hour). */
+  JWKS_STALE_IF_ERROR_MS = 3_600_000,
 }
 
 /** The bounds both sides enforce. */
@@ -72,6 +79,9 @@ export enum Limit {
   MAX_JWKS_COOLDOWN_MS = 600_000,
   MIN_JWKS_CACHE_MAX_AGE_MS = 1000,
   MAX_JWKS_CACHE_MAX_AGE_MS = 86_400_000,
+  MIN_JWKS_STALE_IF_ERROR_MS = 0,
+  /** 24 hours. */
+  MAX_JWKS_STALE_IF_ERROR_MS = 86_400_000,
   /** Most entries of `audience` and `authorizedParties` (API Gateway's limit on a JWT authorizer's audiences). */
   MAX_LIST_ENTRIES = 50,
   /** RSA keys shorter than this are refused, from a PEM or a JWKS; Clerk issues 2048-bit keys. */

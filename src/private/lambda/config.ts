@@ -47,12 +47,14 @@ export function loadConfig(env: Env): Config {
     optional(env, EnvVar.JWKS_COOLDOWN_MS, integerIn(Limit.MIN_JWKS_COOLDOWN_MS, Limit.MAX_JWKS_COOLDOWN_MS)) ?? Default.JWKS_COOLDOWN_MS;
   const maxAgeRange = integerIn(Limit.MIN_JWKS_CACHE_MAX_AGE_MS, Limit.MAX_JWKS_CACHE_MAX_AGE_MS);
   const cacheMaxAgeMs = optional(env, EnvVar.JWKS_CACHE_MAX_AGE_MS, maxAgeRange) ?? Default.JWKS_CACHE_MAX_AGE_MS;
+  const staleRange = integerIn(Limit.MIN_JWKS_STALE_IF_ERROR_MS, Limit.MAX_JWKS_STALE_IF_ERROR_MS);
+  const staleIfErrorMs = optional(env, EnvVar.JWKS_STALE_IF_ERROR_MS, staleRange) ?? Default.JWKS_STALE_IF_ERROR_MS;
   const keys: KeySource =
     pem !== undefined
       ? { pem: required(env, EnvVar.PUBLIC_KEY_PEM, PEM) }
       : loadJwksKeySource(
         jwksUri !== undefined ? required(env, EnvVar.JWKS_URI, JWKS_URI) : `${issuer}${IssuerPath.JWKS}`,
-        { timeoutMs, cooldownMs, cacheMaxAgeMs },
+        { timeoutMs, cooldownMs, cacheMaxAgeMs, staleIfErrorMs },
       );
   return {
     issuer,
@@ -84,9 +86,23 @@ function optional<T>(env: Env, name: string, [rule, parse]: Parser<T>): T | unde
   } catch {
     parsed = undefined;
   }
-  // Only the start of the value: enough to recognize it, never a whole key.
-  if (parsed === undefined) throw new Error(`${name} ${rule}, got: ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value)}`);
+  if (parsed === undefined) throw new Error(`${name} ${rule}, got: ${shown(name, value)}`);
   return parsed;
+}
+
+/**
+ * A rejected value as the error (and so the log) shows it, redacted as the synth-time checks redact it: of the key
+ * variable only its PEM label, never a character of key material (a private key pasted there must not leak through the
+ * log); anything else by its first 60 characters, enough to recognize it, with the credentials of any URL in it
+ * replaced by `***` (`https://***@host`).
+ */
+function shown(name: string, value: string): string {
+  if (name === EnvVar.PUBLIC_KEY_PEM) {
+    const label = /-----BEGIN [A-Z0-9 ]{1,40}-----/.exec(value)?.[0];
+    return `a value of ${value.length} characters${label === undefined ? '' : ` with the label ${label}`} (not shown)`;
+  }
+  const v = value.replace(/\/\/[^/?#\s"]*@/g, '//***@');
+  return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
 }
 
 /**

@@ -14,6 +14,8 @@ export interface JwksOptions {
   readonly timeoutMs: number;
   readonly cooldownMs: number;
   readonly cacheMaxAgeMs: number;
+  /** How long the last good key set keeps answering past `cacheMaxAgeMs` while fetches fail. */
+  readonly staleIfErrorMs: number;
 }
 
 /** What `./jwks` exports (described here, not imported, so that `./jwks` depends on this file and not back). */
