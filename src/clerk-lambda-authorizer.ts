@@ -11,16 +11,22 @@ import { authorizerEnvironment } from './private/environment';
 import { addProtectedRoutes, PreflightWarning } from './private/http-routes';
 import { createHttpAuthorizer, createRestAuthorizer, LambdaAuthorizerOptions } from './private/lambda-api-authorizers';
 import {
+  validateAuthorizedParties,
   validateClockSkew,
+  validateJwksStaleIfError,
   validateKeySource,
   validateLogGroupOptions,
   validateMemorySize,
   validateMethodOptions,
   validatePredicateWire,
+  validateReservedConcurrency,
   validateResultsCacheTtl,
+  validateSameEnvironment,
+  warnWeakSettings,
 } from './private/lambda-authorizer-validation';
 import { perApiScope } from './private/per-api';
 import { addCorsGatewayResponses } from './private/rest-cors';
+import { RestPreflightWarning } from './private/rest-preflight';
 import { validateAuthorizerName, validateIssuer, validateStringList } from './private/validation';
 
 /**
@@ -61,6 +67,24 @@ export interface ClerkLambdaAuthorizerProps {
   readonly jwksUri?: string;
 
   /**
+   * How long the function keeps verifying with the last keys it fetched while the JWKS cannot be fetched (JWKS mode);
+   * 0 to 24 hours, whole seconds.
+   *
+   * The function fetches the JWKS on first use and treats it as fresh for 10 minutes; then the next request refetches
+   * it. When that fetch fails (unreachable, slow, not a valid key set), the keys it has keep verifying tokens for up to
+   * this long past their 10 minutes, and the function backs off (1 s, doubling up to 30 s) before fetching again: no
+   * request waits on the network in between, a token with a known `kid` is answered from the cached keys at once, one
+   * with an unknown `kid` is refused at once (401). The trade-off: during an outage a key Clerk has removed (rotated
+   * after a compromise) stays trusted for up to this long by the functions that still hold it. A function started
+   * during an outage holds no keys and refuses every token until the JWKS answers; only `publicKeyPem` removes the
+   * dependency on the JWKS. Set `Duration.seconds(0)` to stop using keys once they are 10 minutes old. Cannot be
+   * combined with `publicKeyPem`.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly jwksStaleIfError?: Duration;
+
+  /**
    * Audiences a token's `aud` claim must intersect (1 to 50 entries).
    *
    * Clerk session tokens carry no `aud` unless you add one under "Customize session token"; leave this unset then.
@@ -72,8 +96,11 @@ export interface ClerkLambdaAuthorizerProps {
   /**
    * Origins a token's `azp` claim must be one of (1 to 50 entries), e.g. `['https://app.example.com']`.
    *
-   * This is Clerk's defence against tokens minted for another origin; Clerk recommends setting it. Tokens without
-   * `azp` (minted by the Backend API) are refused when it is set.
+   * Each entry is an origin exactly as a browser sends it in `Origin` (and as Clerk writes it in `azp`): scheme, host
+   * and optional port, nothing else, so `https://app.example.com/` (trailing slash), a path or a missing scheme is
+   * refused at synth. This is Clerk's defence against tokens minted for another origin (such as a session cookie leaked
+   * from another subdomain); Clerk recommends setting it. It is not a CSRF defence: a cookie's token always names the
+   * app's own origin. Tokens without `azp` (minted by the Backend API) are refused when it is set.
    *
    * @default - no `azp` check: a session token minted for any origin of the instance is accepted
    * @see https://clerk.com/docs/backend-requests/manual-jwt
@@ -147,8 +174,11 @@ export interface ClerkLambdaAuthorizerProps {
    * request checks change: there is no identity source and no validation regex, so every request invokes the
    * function, and caching is disabled (`resultsCacheTtl` must be 0): with the cookie as cache key, a cached answer
    * for a request whose `Authorization` header decided could be replayed for another request with the same cookies.
-   * Cookie-authenticated requests are exposed to CSRF like any cookie session: set `authorizedParties`, and keep
-   * state-changing routes behind non-simple requests (JSON bodies) or your own CSRF check.
+   * Cookie-authenticated requests are exposed to CSRF like any cookie session, and `azp` cannot help there (the
+   * cookie's token always names the app's own origin): keep state-changing routes behind non-simple requests (JSON
+   * bodies, custom headers), which browsers preflight, or your own CSRF check; the cookie's `SameSite=Lax` keeps it off
+   * cross-site subrequests. Set `authorizedParties` too (a synthesis warning says when it is missing): it refuses a
+   * token minted for another origin, such as a cookie leaked from another subdomain.
    *
    * @default false
    */
@@ -163,6 +193,22 @@ export interface ClerkLambdaAuthorizerProps {
    * @default 256
    */
   readonly memorySize?: number;
+
+  /**
+   * Concurrent executions reserved for the function, which are also the most it may run at once (a whole number,
+   * at least 1).
+   *
+   * Caps what the authorizer can take from the account's concurrency, so that a flood of token-shaped garbage (a REST
+   * TOKEN authorizer is invoked for every request whose header passes its pattern, unless the answer is cached) cannot
+   * starve the account's other functions; the reserved executions are also withheld from them. When requests need more
+   * concurrent executions than this, Lambda throttles the excess invocations and API Gateway answers those requests
+   * with a 500 (REST: the `AUTHORIZER_CONFIGURATION_ERROR` gateway response, `{"message": null}`; HTTP APIs: 500
+   * `Internal Server Error`), never with an allow; cached answers keep being served.
+   *
+   * @default - no reservation: the function shares the account's unreserved concurrency
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+   */
+  readonly reservedConcurrentExecutions?: number;
 
   /**
    * The instruction set of the function.
@@ -262,17 +308,22 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
     validateIssuer(this, props.issuer);
     const publicKeyPem = validateKeySource(this, props.publicKeyPem, props.jwksUri);
     validateStringList(this, props.audience, 'audience');
-    validateStringList(this, props.authorizedParties, 'authorizedParties');
+    validateAuthorizedParties(this, props.authorizedParties);
     const clockSkewSeconds = validateClockSkew(this, props.clockSkew);
     const sessionCookie = props.sessionCookie ?? false;
     const cacheTtlSeconds = validateResultsCacheTtl(this, props.resultsCacheTtl, sessionCookie);
+    const jwksStaleIfErrorMs = validateJwksStaleIfError(this, props.jwksStaleIfError, publicKeyPem);
+    validateReservedConcurrency(this, props.reservedConcurrentExecutions);
     const memorySize = validateMemorySize(this, props.memorySize ?? 256);
     validateLogGroupOptions(this, props.logGroup, props.logRetention);
     const authorizerName = props.authorizerName ?? Names.uniqueResourceName(this, { maxLength: 128 });
     validateAuthorizerName(this, authorizerName);
     const predicate = props.predicate === undefined ? undefined : validatePredicateWire(this, props.predicate);
 
-    const environment = authorizerEnvironment(this, { ...props, publicKeyPem, predicate, clockSkewSeconds, sessionCookie });
+    const environment = authorizerEnvironment(this, {
+      ...props, publicKeyPem, predicate, clockSkewSeconds, sessionCookie, jwksStaleIfErrorMs,
+    });
+    warnWeakSettings(this, cacheTtlSeconds, sessionCookie, props.authorizedParties);
 
     this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -289,6 +340,7 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
       description: 'Verifies Clerk session tokens for API Gateway (cdk-clerk-authorizers)',
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
       memorySize,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       // The handler answers well within this: a cold start plus one JWKS fetch, whose own timeout is 1.5 s. API
       // Gateway waits at most 10 s for an authorizer.
       timeout: Duration.seconds(5),
@@ -306,9 +358,10 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
    * Equivalent to `resource.addMethod(httpMethod, integration, options)` with this construct's authorizer for that
    * API (a TOKEN authorizer, or a REQUEST authorizer with `sessionCookie`). `OPTIONS` is refused: CORS preflight
    * requests carry no credentials, so an authorized `OPTIONS` method would fail every preflight; configure CORS with
-   * `defaultCorsPreflightOptions` instead, which also makes an `ANY` method leave `OPTIONS` to the preflight method.
-   * When the resource has CORS configured (`defaultCorsPreflightOptions`), the API's 401, 403 and authorizer-error
-   * gateway responses get the CORS headers, so browsers can read them.
+   * `defaultCorsPreflightOptions` instead, which also makes an `ANY` method leave `OPTIONS` to the preflight method
+   * (an `ANY` method on a resource without a CORS preflight gets a synthesis warning). When the API has CORS
+   * configured anywhere, the API's 401, 403 and authorizer-error gateway responses get the CORS headers (see
+   * {@link authorizerForRestApi}), so browsers can read them.
    *
    * @param resource the resource to add the method to
    * @param httpMethod the HTTP method, e.g. `GET` or `ANY`
@@ -323,15 +376,11 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
   ): apigw.Method {
     validateMethodOptions(this, httpMethod, options);
     const authorizer = this.authorizerForRestApi(resource.api);
-    const method = resource.addMethod(httpMethod, integration, {
+    return resource.addMethod(httpMethod, integration, {
       ...options,
       authorizationType: apigw.AuthorizationType.CUSTOM,
       authorizer,
     });
-    if (resource.defaultCorsPreflightOptions !== undefined) {
-      addCorsGatewayResponses(resource.api, resource.defaultCorsPreflightOptions);
-    }
-    return method;
   }
 
   /**
@@ -370,31 +419,40 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
    * The API Gateway authorizer this construct uses on a REST API, created on first use.
    *
    * The authorizer and its invoke permission live in the API's stack (so one construct can protect APIs of other
-   * stacks without a cyclic reference), and their ids do not depend on the enclosing Stage.
+   * stacks without a cyclic reference), and their ids do not depend on the enclosing Stage. The API must be in this
+   * construct's account and region.
    *
-   * For methods added without {@link addMethod}: `resource.addMethod('GET', integration, { authorizer })` (no
-   * OPTIONS check and no CORS gateway responses then).
+   * For methods added without {@link addMethod}: `resource.addMethod('GET', integration, { authorizer })`. At synthesis,
+   * a method of the API that puts `OPTIONS` behind this authorizer (an `OPTIONS` method, or `ANY` on a resource
+   * without a CORS preflight) gets a warning, and when the API has CORS configured (`defaultCorsPreflightOptions` on
+   * the API or any resource, or `addCorsPreflight`, in any order) its 401, 403 and authorizer-error gateway responses
+   * get the CORS headers, unless the API defines those gateway responses itself.
    *
    * @param api the REST API
    */
   public authorizerForRestApi(api: apigw.IRestApi): apigw.IAuthorizer {
     const existing = this.restAuthorizers.get(api);
     if (existing !== undefined) return existing;
+    validateSameEnvironment(this, api);
     const authorizer = createRestAuthorizer(perApiScope(this, api, 'Rest', 'ClerkLambdaAuthorizerRest'), api, this.perApi);
     this.restAuthorizers.set(api, authorizer);
+    addCorsGatewayResponses(api);
+    Aspects.of(api).add(new RestPreflightWarning(authorizer.authorizerId));
     return authorizer;
   }
 
   /**
    * The API Gateway authorizer this construct uses on an HTTP API, created on first use.
    *
-   * Placed like the REST authorizers (see {@link authorizerForRestApi}).
+   * Placed like the REST authorizers (see {@link authorizerForRestApi}); the API must be in this construct's account
+   * and region.
    *
    * @param api the HTTP API
    */
   public authorizerForHttpApi(api: apigwv2.IHttpApi): apigwv2.IHttpAuthorizer {
     const existing = this.httpAuthorizers.get(api);
     if (existing !== undefined) return existing;
+    validateSameEnvironment(this, api);
     const authorizer = createHttpAuthorizer(perApiScope(this, api, 'Http', 'ClerkLambdaAuthorizerHttp'), api, this.perApi);
     this.httpAuthorizers.set(api, authorizer);
     return authorizer;

@@ -13,6 +13,8 @@ export interface AuthorizerSettings {
   readonly publicKeyPem?: string;
   /** JWKS mode: the URL, or the issuer's default when unset. */
   readonly jwksUri?: string;
+  /** JWKS mode: milliseconds (or a token), default applied. */
+  readonly jwksStaleIfErrorMs?: string;
   readonly audience?: string[];
   readonly authorizedParties?: string[];
   /** The predicate's validated wire format. */
@@ -30,9 +32,9 @@ export interface AuthorizerSettings {
  * The function's environment: the construct's side of the contract with the handler.
  *
  * Every variable the handler reads is written, defaults included, so the template documents the configuration; the
- * optional checks (aud, azp, predicate) have no "off" value and are written only when configured. The JWKS tuning
- * variables are not configurable here and keep the handler's defaults. Fails when the result would exceed Lambda's
- * 4 KB limit (only a huge predicate can do that).
+ * optional checks (aud, azp, predicate) have no "off" value and are written only when configured. Of the JWKS tuning
+ * variables only the stale-if-error bound is configurable here (written in JWKS mode); the others keep the handler's
+ * defaults. Fails when the result would exceed Lambda's 4 KB limit (only a huge predicate can do that).
  */
 export function authorizerEnvironment(scope: IConstruct, settings: AuthorizerSettings): Record<string, string> {
   const stack = Stack.of(scope);
@@ -41,6 +43,7 @@ export function authorizerEnvironment(scope: IConstruct, settings: AuthorizerSet
     environment[EnvVar.PUBLIC_KEY_PEM] = settings.publicKeyPem;
   } else {
     environment[EnvVar.JWKS_URI] = settings.jwksUri ?? `${settings.issuer}${IssuerPath.JWKS}`;
+    if (settings.jwksStaleIfErrorMs !== undefined) environment[EnvVar.JWKS_STALE_IF_ERROR_MS] = settings.jwksStaleIfErrorMs;
   }
   if (settings.audience !== undefined) environment[EnvVar.AUDIENCE] = stack.toJsonString(settings.audience);
   if (settings.authorizedParties !== undefined) {

@@ -1,11 +1,11 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
 import { Default, Limit } from './contract';
 import { validationError } from './errors';
 import { parsePredicate, showsValue } from './predicate';
-import { validateDurationSeconds, validateJwksUri, validatePublicKeyPem } from './validation';
+import { validateDurationSeconds, validateJwksUri, validatePublicKeyPem, validateStringList } from './validation';
 
 /**
  * Synth-time checks of the Lambda authorizer's props and method arguments, one `validateX` per concern, each throwing
@@ -25,6 +25,116 @@ export function validateKeySource(scope: IConstruct, publicKeyPem: string | unde
   const canonical = publicKeyPem === undefined ? undefined : validatePublicKeyPem(scope, publicKeyPem);
   if (jwksUri !== undefined) validateJwksUri(scope, jwksUri);
   return canonical;
+}
+
+/**
+ * Validates `authorizedParties`: 1 to 50 origins, each `scheme://host[:port]` and nothing else, written as a browser
+ * writes the `Origin` header (and so as Clerk writes `azp`, which is compared exactly): no path, not even a trailing
+ * slash, no query, fragment or credentials, and for http(s) a lowercase host without the default port. Any other
+ * value would make every token fail `azp_mismatch`.
+ */
+export function validateAuthorizedParties(scope: IConstruct, parties: string[] | undefined): void {
+  validateStringList(scope, parties, 'authorizedParties');
+  if (parties === undefined || Token.isUnresolved(parties)) return;
+  const rule = 'entries must be origins such as https://app.example.com (scheme, host and optional port, exactly as the ' +
+    'browser sends Origin: no path or trailing slash, query, fragment or credentials)';
+  for (const party of parties) {
+    if (Token.isUnresolved(party)) continue;
+    const shown = party.replace(/\/\/[^/?#]*@/, '//***@');
+    let url: URL | undefined;
+    try {
+      url = new URL(party);
+    } catch {
+      url = undefined;
+    }
+    const special = url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:');
+    if (special) {
+      // The URL's own origin is the canonical form: it drops a path, query, fragment, credentials and the default
+      // port, and lowercases the host.
+      if (url!.origin !== party) {
+        const hint = url!.hostname === '' ? '' : ` (its origin is ${url!.origin})`;
+        throw validationError(scope, `\`authorizedParties\` ${rule}, got: ${shown}${hint}`);
+      }
+    } else if (!/^[a-z][a-z0-9+.-]*:\/\/[^\s/?#@]+$/.test(party)) {
+      // Other schemes (a browser extension's chrome-extension://<id>): scheme and host only.
+      throw validationError(scope, `\`authorizedParties\` ${rule}, got: ${shown}`);
+    }
+  }
+}
+
+/**
+ * Validates `jwksStaleIfError` (0 to 24 hours, whole seconds; JWKS mode only) and returns its variable's value in
+ * milliseconds (a token stays one), undefined in PEM mode.
+ */
+export function validateJwksStaleIfError(
+  scope: IConstruct, staleIfError: Duration | undefined, publicKeyPem: string | undefined,
+): string | undefined {
+  if (staleIfError !== undefined && publicKeyPem !== undefined) {
+    throw validationError(scope,
+      `\`jwksStaleIfError\` must not be set together with \`publicKeyPem\` (a PEM key means no key fetching), got: ${staleIfError.toHumanString()}`,
+    );
+  }
+  if (publicKeyPem !== undefined) return undefined;
+  const value = staleIfError ?? Duration.millis(Default.JWKS_STALE_IF_ERROR_MS);
+  const seconds = validateDurationSeconds(scope, value, 'jwksStaleIfError', Duration.seconds(0),
+    Duration.millis(Limit.MAX_JWKS_STALE_IF_ERROR_MS));
+  return seconds !== undefined ? String(seconds * 1000) : Token.asString(value.toMilliseconds());
+}
+
+/**
+ * Validates `reservedConcurrentExecutions`: a whole number of at least 1 (0 would throttle every request, and API
+ * Gateway answers a throttled authorizer with a 500).
+ */
+export function validateReservedConcurrency(scope: IConstruct, reserved: number | undefined): void {
+  if (reserved === undefined || Token.isUnresolved(reserved)) return;
+  if (!Number.isInteger(reserved) || reserved < 1) {
+    throw validationError(scope, `\`reservedConcurrentExecutions\` must be a whole number of at least 1, got: ${reserved}`);
+  }
+}
+
+/**
+ * Warns about settings that work but weaken what the authorizer promises (acknowledgeable, ids in the README's
+ * troubleshooting): a results cache TTL longer than a Clerk session token lives, and the session cookie without
+ * `authorizedParties`.
+ */
+export function warnWeakSettings(scope: IConstruct, cacheTtlSeconds: number, sessionCookie: boolean, authorizedParties: string[] | undefined): void {
+  if (!Token.isUnresolved(cacheTtlSeconds) && cacheTtlSeconds > SESSION_TOKEN_LIFETIME_SECONDS) {
+    Annotations.of(scope).addWarningV2(
+      'cdk-clerk-authorizers:resultsCacheTtlAboveTokenLifetime',
+      `\`resultsCacheTtl\` is ${cacheTtlSeconds} seconds, longer than the ${SESSION_TOKEN_LIFETIME_SECONDS} seconds a Clerk ` +
+        `session token lives: API Gateway's cached Allow outlives the token, and a sign-out, by up to ${cacheTtlSeconds} ` +
+        `seconds. Use at most Duration.seconds(${SESSION_TOKEN_LIFETIME_SECONDS}).`,
+    );
+  }
+  if (sessionCookie && authorizedParties === undefined) {
+    Annotations.of(scope).addWarningV2(
+      'cdk-clerk-authorizers:sessionCookieWithoutAuthorizedParties',
+      '`sessionCookie` is true without `authorizedParties`: a `__session` cookie holding a token minted for any origin ' +
+        'of the Clerk instance (a cookie leaked or set from another subdomain) is accepted. Set `authorizedParties` to your ' +
+        "app's origins, as Clerk recommends.",
+    );
+  }
+}
+
+/** How long Clerk's session tokens live, in seconds. */
+const SESSION_TOKEN_LIFETIME_SECONDS = 60;
+
+/**
+ * Validates that an API is in the account and region of the construct (and so of its function): its invoke permission
+ * is created beside the API, and API Gateway invokes the function in the API's region. Unresolved (environment-agnostic)
+ * values are not compared.
+ */
+export function validateSameEnvironment(scope: IConstruct, api: IConstruct): void {
+  const own = Stack.of(scope);
+  const theirs = Stack.of(api);
+  const differs = (a: string, b: string) => !Token.isUnresolved(a) && !Token.isUnresolved(b) && a !== b;
+  if (differs(own.account, theirs.account) || differs(own.region, theirs.region)) {
+    throw validationError(scope,
+      '`api` must be in the account and region of the authorizer (its function is invoked from the API\'s account and ' +
+        'region: create one ClerkLambdaAuthorizer per account and region), got: an API in ' +
+        `${theirs.account}/${theirs.region}, the authorizer in ${own.account}/${own.region}`,
+    );
+  }
 }
 
 /** Validates the clock skew (0 to 5 minutes, whole seconds) and returns its variable's value (a token stays one). */
