@@ -2,8 +2,10 @@ import { validationError } from './private/errors';
 import {
   CLAIM_RULE,
   isClaimPath,
+  isExactNumber,
   isOrgKey,
   isPredicateValue,
+  NUMBER_RULE,
   ORG_KEY_RULE,
   parsePredicate,
   PredicateLimit,
@@ -26,7 +28,8 @@ import {
  * and no type coercion (`1` is not `"1"`, `true` is not `"true"`). A missing claim, or one of the wrong type, fails
  * the condition that reads it; note that it therefore satisfies `noneOf` of that condition.
  *
- * Claim values are strings, finite numbers or booleans.
+ * Claim values are strings, numbers or booleans; a number must be finite and at most 2^53 - 1 in magnitude (a larger
+ * integer has no exact double, so it could equal a claim it differs from).
  *
  * @example
  * ClaimPredicate.anyOf(
@@ -217,6 +220,7 @@ function checkClaim(claim: string): void {
 
 function checkValue(value: unknown, prop: string): asserts value is PredicateValue {
   if (!isPredicateValue(value)) fail(prop, prop === 'values' ? `entries ${VALUE_RULE}` : VALUE_RULE, value);
+  if (!isExactNumber(value)) fail(prop, prop === 'values' ? `entries ${NUMBER_RULE}` : NUMBER_RULE, value);
 }
 
 function checkList(values: unknown, prop: string): void {

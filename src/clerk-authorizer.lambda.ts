@@ -7,6 +7,7 @@
  * organization claims and evaluate the predicate, 4. log the decision, 5. answer as API Gateway expects (a REST 401
  * is a thrown error that carries its decision record: the Lambda runtime logs it).
  */
+import { hasNonFiniteNumber } from './private/json';
 import { loadConfig } from './private/lambda/config';
 import { evaluatePredicate } from './private/lambda/evaluate';
 import { EventKind, eventKind, extractToken, stageResource } from './private/lambda/event';
@@ -103,14 +104,18 @@ function refused(reason: Reason, details?: LogDetails): Decision {
 }
 
 /**
- * The payload as one JSON string for the context; undefined if it cannot be (nested too deep to stringify). Not the
- * signed text itself: re-serialized, it holds exactly what the predicate evaluated (one member per key, the last of
- * any duplicates, as JSON.parse reads them), so a backend parser that keeps the first duplicate cannot see another
- * value than the one that was checked.
+ * The payload as one JSON string for the context; undefined if it cannot be (nested too deep to stringify, or holding
+ * a number too large for a double). Not the signed text itself: re-serialized, it holds exactly what the predicate
+ * evaluated (one member per key, the last of any duplicates, as JSON.parse reads them), so a backend parser that keeps
+ * the first duplicate cannot see another value than the one that was checked. A literal such as `1e400` parses to
+ * Infinity, which the predicate would compare as Infinity but JSON writes as `null`: such a token is refused
+ * (`token_malformed`; Clerk never signs one). Infinity only ever serializes as `null`, so only a payload whose JSON
+ * contains `null` is searched.
  */
 function jsonOf(payload: unknown): string | undefined {
   try {
-    return JSON.stringify(payload);
+    const json = JSON.stringify(payload);
+    return json.includes('null') && hasNonFiniteNumber(payload) ? undefined : json;
   } catch {
     return undefined;
   }

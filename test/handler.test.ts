@@ -27,6 +27,7 @@ import {
   NOW,
   sessionHeader,
   signJwt,
+  signRawJwt,
   TEMPLATE_CATEGORY,
   TEST_AZP,
   TEST_ISSUER,
@@ -475,6 +476,41 @@ describe('context', () => {
     const out = await invoke(guarded, restTokenEvent(bearer(signJwt(sessionHeader(), payload, keys.privateKey))));
     expect(out.status).toBe(401);
     expect(out.logs).toEqual([{ decision: 'unauthorized', reason: 'token_malformed', sub: 'user_123', sid: 'sess_123', kid: 'ins_test', event: 'TOKEN' }]);
+  });
+});
+
+describe('the claims context is exactly what the predicate evaluated', () => {
+  /** A token whose payload JSON is the v2 payload with `extra` (raw JSON text) appended as members. */
+  const rawToken = (extra: string) =>
+    signRawJwt(JSON.stringify(sessionHeader()), JSON.stringify(clerkV2Payload()).replace(/}$/, `,${extra}}`), keys.privateKey);
+  const existsN = loadHandler({ ...BASE, CLERK_PREDICATE: JSON.stringify({ op: 'noneOf', of: [{ op: 'eq', claim: 'n', value: 1 }] }) });
+
+  test.each([
+    ['1e400', '"n":1e400'],
+    ['-1e400', '"n":-1e400'],
+    ['a 400-digit integer', `"n":${'9'.repeat(400)}`],
+    ['nested in an array', '"metadata":{"scores":[1,2,1e999]}'],
+  ])('a number too large for a double (%s) is refused: the predicate would see Infinity, the context null', async (_name, extra) => {
+    const out = await invoke(existsN, restTokenEvent(bearer(rawToken(extra))));
+    expect(out.status).toBe(401);
+    expect(out.logs).toEqual([{ decision: 'unauthorized', reason: 'token_malformed', sub: 'user_123', sid: 'sess_123', kid: 'ins_test', event: 'TOKEN' }]);
+  });
+
+  test('null claims and large finite numbers are kept, and the context holds them as evaluated', async () => {
+    const out = await invoke(existsN, restTokenEvent(bearer(rawToken('"n":1e308,"m":null,"big":9007199254740993'))));
+    expect(out.status).toBe(200);
+    const claims = JSON.parse((out.result as { context: { claims: string } }).context.claims);
+    expect(claims).toMatchObject({ n: 1e308, m: null, big: 9007199254740992 });
+  });
+
+  test('an integer claim beyond 2^53 never equals a predicate value: those are limited to 2^53 - 1', async () => {
+    const handler = loadHandler({ ...BASE, CLERK_PREDICATE: JSON.stringify({ op: 'in', claim: 'n', values: [9007199254740991] }) });
+    const out = await invoke(handler, restTokenEvent(bearer(rawToken('"n":9007199254740993'))));
+    expect(out.status).toBe(403);
+    expect(out.logs[0]).toMatchObject({ decision: 'deny', reason: 'predicate_failed' });
+    expect(() => loadHandler({ ...BASE, CLERK_PREDICATE: '{"op":"eq","claim":"n","value":9007199254740992}' })).toThrow(
+      new Error('CLERK_PREDICATE $.value must be a number from -9007199254740991 to 9007199254740991 (larger integers cannot be compared exactly), got: 9007199254740992'),
+    );
   });
 });
 

@@ -82,6 +82,17 @@ export function isPredicateValue(value: unknown): value is PredicateValue {
   return (typeof value === 'string' && value.length <= PredicateLimit.MAX_STRING) || Number.isFinite(value) || typeof value === 'boolean';
 }
 
+/**
+ * What a comparison number must be besides finite: an integer beyond 2^53 has no exact double, so JSON parsers round
+ * it (`9007199254740993` reads as `9007199254740992`) and two different claim values would compare equal.
+ */
+export const NUMBER_RULE = 'must be a number from -9007199254740991 to 9007199254740991 (larger integers cannot be compared exactly)';
+
+/** Whether `value`, if a number, is within the safe-integer range (see `NUMBER_RULE`); any other value passes. */
+export function isExactNumber(value: unknown): boolean {
+  return typeof value !== 'number' || Math.abs(value) <= Number.MAX_SAFE_INTEGER;
+}
+
 /** What a Clerk organization role or permission key must be. */
 export const ORG_KEY_RULE = 'must be a key such as org:admin, without whitespace, not empty after the optional org: prefix';
 
@@ -124,6 +135,7 @@ export function validatePredicate(node: unknown): PredicateNode {
       }
       if (kind === 'value') {
         check(v, where, isPredicateValue, VALUE_RULE);
+        check(v, where, isExactNumber, NUMBER_RULE);
         continue;
       }
       if (!Array.isArray(v) || v.length === 0 || v.length > PredicateLimit.MAX_LIST) {
@@ -131,9 +143,14 @@ export function validatePredicate(node: unknown): PredicateNode {
       }
       v.forEach((x, i) => {
         const item = `${where}[${i}]`;
-        if (kind === 'of') visit(x, item, depth + 1);
-        else if (kind === 'values') check(x, item, isPredicateValue, VALUE_RULE);
-        else check(x, item, isOrgKey, ORG_KEY_RULE);
+        if (kind === 'of') {
+          visit(x, item, depth + 1);
+        } else if (kind === 'values') {
+          check(x, item, isPredicateValue, VALUE_RULE);
+          check(x, item, isExactNumber, NUMBER_RULE);
+        } else {
+          check(x, item, isOrgKey, ORG_KEY_RULE);
+        }
       });
     }
   };

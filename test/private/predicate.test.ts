@@ -310,6 +310,8 @@ describe('parsePredicate (CLERK_PREDICATE)', () => {
     ['bad path', '{"op":"eq","claim":"a..b","value":1}', '$.claim must be a dot path such as metadata.role: 1 to 10 non-empty names without whitespace, none of them __proto__, constructor or prototype, got: "a..b"'],
     ['__proto__ path', '{"op":"exists","claim":"metadata.__proto__"}', '$.claim must be a dot path such as metadata.role: 1 to 10 non-empty names without whitespace, none of them __proto__, constructor or prototype, got: "metadata.__proto__"'],
     ['object value', '{"op":"eq","claim":"a","value":{}}', '$.value must be a string of at most 1024 characters, a finite number or a boolean, got: {}'],
+    ['2^53', '{"op":"eq","claim":"a","value":9007199254740992}', '$.value must be a number from -9007199254740991 to 9007199254740991 (larger integers cannot be compared exactly), got: 9007199254740992'],
+    ['2^53 in values', '{"op":"in","claim":"a","values":[1,-9007199254740993]}', '$.values[1] must be a number from -9007199254740991 to 9007199254740991 (larger integers cannot be compared exactly), got: -9007199254740992'],
     ['null in values', '{"op":"in","claim":"a","values":["x",null]}', '$.values[1] must be a string of at most 1024 characters, a finite number or a boolean, got: null'],
     ['empty values', '{"op":"in","claim":"a","values":[]}', '$.values must be an array of 1 to 50 entries'],
     ['empty of', '{"op":"allOf","of":[]}', '$.of must be an array of 1 to 50 entries'],

@@ -26,7 +26,15 @@ export const SESSION_CATEGORY = 'cl_B7d4PD111AAA';
 /**
  * Clerk's "ignore" category: instances with `use_ignore_jwt_cat` stamp it on every token class, session tokens
  * included, and Clerk's SDK treats it as "no category". So does this handler (refusing it would answer 401 to every
- * request from such an instance); the `sid` and `mch_` checks still keep template and machine tokens out.
+ * request from such an instance).
+ *
+ * What then tells a session token from a JWT-template token, exactly: a template token's category
+ * (`cl_B7d4PD222AAA`) is refused whenever Clerk stamps one. Under the ignore category, or on a token without `cat`
+ * (issued before categories), only the claims are left: a template without a `sid` claim is refused (`sid_missing`),
+ * but a template may define its own `sid` claim (a static string, for instance), and its tokens then pass as session
+ * tokens, for the template's lifetime. Clerk's own SDK (3.25) accepts such tokens too: it checks the category and
+ * nothing about `sid`. Machine tokens are kept out by their `mch_` subject. Whoever can edit the instance's JWT
+ * templates can therefore mint tokens this handler accepts on such instances: keep template claims free of `sid`.
  */
 export const IGNORE_CATEGORY = 'cl_I7d4PD111III';
 
@@ -114,8 +122,9 @@ function checkHeader(header: Readonly<Record<string, unknown>>): Rejection | und
  * - `exp` is a required finite number, `floor(exp) <= now - skew` is expired; `nbf` and `iat`, when present, are
  *   finite numbers not later than `now + skew` (Clerk's SDK rules, to the millisecond; a fractional `exp` is read in
  *   whole seconds as Clerk does, fractional `nbf`/`iat` exactly, which is never laxer);
- * - `sub` and `sid` are non-empty strings (`sid` is what tells a session token from a JWT-template token, which
- *   outlives sign-out), and `sub` is not a machine's (`mch_...`);
+ * - `sub` and `sid` are non-empty strings, and `sub` is not a machine's (`mch_...`); a session token always has a
+ *   `sid`, a JWT-template token has none unless its template defines one, which is why `sid` alone cannot keep
+ *   template tokens out where the category does not (see `IGNORE_CATEGORY`);
  * - `sts` absent (v1 without the claim) or `active`; `pending` only when allowed; any other value (a status this
  *   handler does not know, or not a string) is refused as not an active session (`session_pending`);
  * - when configured: `azp` a string in the list (absent is refused), `aud` a string in the list or an array with at
