@@ -340,7 +340,8 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
       description: 'Verifies Clerk session tokens for API Gateway (cdk-clerk-authorizers)',
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
       memorySize,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      // Only when set: an explicit undefined would still show up in the construct's metadata.
+      ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       // The handler answers well within this: a cold start plus one JWKS fetch, whose own timeout is 1.5 s. API
       // Gateway waits at most 10 s for an authorizer.
       timeout: Duration.seconds(5),
