@@ -12,7 +12,7 @@ import { loadConfig } from './private/lambda/config';
 import { evaluatePredicate } from './private/lambda/evaluate';
 import { EventKind, eventKind, extractToken, stageResource } from './private/lambda/event';
 import { decodeOrganization } from './private/lambda/organization';
-import { Reason } from './private/lambda/reasons';
+import { Detail, Reason, reject, Rejection } from './private/lambda/reasons';
 import { context, decisionRecord, LogDetails, logDecision, policy, PolicyResponse, SimpleResponse, unauthorizedError } from './private/lambda/respond';
 import { Seen, verifyToken } from './private/lambda/verify';
 
@@ -24,6 +24,7 @@ const config = loadConfig(process.env);
 interface Decision {
   readonly decision: 'allow' | 'deny' | 'unauthorized';
   readonly reason: Reason;
+  readonly detail?: Detail;
   readonly details?: LogDetails;
   readonly answer?: PolicyResponse | SimpleResponse;
 }
@@ -46,12 +47,12 @@ async function handler(event: unknown): Promise<PolicyResponse | SimpleResponse>
   if (outcome.decision === 'unauthorized' && kind !== 'HTTP2') {
     // REST: exactly this error, the only one API Gateway answers with 401 (any other is a 500). The Lambda runtime
     // logs a thrown error with its own enumerable properties: that line is this decision's log line.
-    throw unauthorizedError(decisionRecord(outcome.decision, outcome.reason, kind, outcome.details));
+    throw unauthorizedError(decisionRecord(outcome.decision, outcome.reason, outcome.detail, kind, outcome.details));
   }
   // Refusals are always logged (their reason exists nowhere else); allows only if CLERK_LOG_ALLOWED is true.
   if (outcome.decision !== 'allow' || config.logAllowed) {
     try {
-      logDecision(decisionRecord(outcome.decision, outcome.reason, kind, outcome.details));
+      logDecision(decisionRecord(outcome.decision, outcome.reason, outcome.detail, kind, outcome.details), config.jsonLogs);
     } catch {
       // A failing log write must not change the answer.
     }
@@ -60,26 +61,27 @@ async function handler(event: unknown): Promise<PolicyResponse | SimpleResponse>
 }
 
 async function decide(event: Record<string, unknown>, kind: EventKind | undefined): Promise<Decision> {
-  if (kind === undefined) return refused('event_unsupported');
+  if (kind === undefined) return refused(reject('event_unsupported', 'event_shape'));
   // REST policies cover the whole stage; an event without a well-formed method ARN cannot be answered with one.
   const resource = kind === 'HTTP2' ? '' : stageResource(event.methodArn);
-  if (resource === undefined) return refused('event_unsupported');
+  if (resource === undefined) return refused(reject('event_unsupported', 'method_arn'));
 
   // 1. Extract.
   const token = extractToken(event, kind, config.sessionCookie);
-  if (typeof token !== 'string') return refused(token.reason);
+  if (typeof token !== 'string') return refused(token);
 
   // 2. Verify.
   const seen: Seen = {};
   const verified = await verifyToken(token, config, Date.now(), seen);
-  if ('reason' in verified) return refused(verified.reason, seen);
+  if ('reason' in verified) return refused(verified, seen);
   const details = { sub: verified.sub, sid: verified.sid, kid: seen.kid };
 
   // 3. Organization claims (also the context) and the predicate. Claims nobody can decode are refused rather than
   // read as "no organization", so that a `noneOf(...)` predicate cannot pass on them.
   const org = decodeOrganization(verified.payload);
   const claims = org === undefined ? undefined : jsonOf(verified.payload);
-  if (org === undefined || claims === undefined) return refused('token_malformed', details);
+  if (org === undefined) return refused(reject('token_malformed', 'organization_claims'), details);
+  if (claims === undefined) return refused(reject('token_malformed', 'claims_not_serializable'), details);
   if (config.predicate !== undefined && !evaluatePredicate(config.predicate, verified.payload, org)) {
     return {
       decision: 'deny',
@@ -99,8 +101,8 @@ async function decide(event: Record<string, unknown>, kind: EventKind | undefine
   };
 }
 
-function refused(reason: Reason, details?: LogDetails): Decision {
-  return { decision: 'unauthorized', reason, details };
+function refused(rejection: Rejection, details?: LogDetails): Decision {
+  return { decision: 'unauthorized', reason: rejection.reason, detail: rejection.detail, details };
 }
 
 /**

@@ -178,7 +178,7 @@ test('server down (connection refused) → 401 jwks_unavailable, for every event
   expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'jwks_unavailable' });
   const out = await invoke(handler, httpEvent({ authorization: bearer(tokenFor(keyA)) }));
   expect(out.result).toEqual({ isAuthorized: false });
-  expect(out.logs[0]).toEqual({ decision: 'unauthorized', reason: 'jwks_unavailable', kid: 'ins_a', event: 'HTTP2' });
+  expect(out.logs[0]).toEqual({ decision: 'unauthorized', reason: 'jwks_unavailable', detail: 'jwks_fetch_failed', kid: 'ins_a', event: 'HTTP2' });
   server = new JwksServer(); // afterEach stops it
   await server.start();
 });
@@ -204,27 +204,27 @@ describe('a garbage JWKS fails closed', () => {
   const rsa1024 = makeKeys('ins_a', 'rsa', 1024);
   const ec = makeKeys('ins_a', 'ec');
   const privateJwk = { ...keyA.privateKey.export({ format: 'jwk' }), kid: 'ins_a', use: 'sig', alg: 'RS256' };
-  test.each<[string, { status: number; body: string; headers?: Record<string, string> }, string]>([
-    ['not JSON', { status: 200, body: '<html>oops</html>' }, 'jwks_unavailable'],
-    ['empty body', { status: 200, body: '' }, 'jwks_unavailable'],
-    ['JSON array', { status: 200, body: '[]' }, 'jwks_unavailable'],
-    ['keys not an array', { status: 200, body: '{"keys":"x"}' }, 'jwks_unavailable'],
-    ['keys with a non-object', { status: 200, body: '{"keys":[1]}' }, 'jwks_unavailable'],
-    ['HTTP 500', { status: 500, body: JSON.stringify({ keys: [keyA.jwk] }) }, 'jwks_unavailable'],
-    ['HTTP 404', { status: 404, body: 'not found' }, 'jwks_unavailable'],
-    ['a redirect (not followed)', { status: 302, body: '', headers: { location: 'http://127.0.0.1:1/jwks.json' } }, 'jwks_unavailable'],
-    ['empty key set', { status: 200, body: '{"keys":[]}' }, 'kid_unknown'],
-    ['broken modulus', { status: 200, body: JSON.stringify({ keys: [{ ...keyA.jwk, n: 'AAAA' }] }) }, 'kid_unknown'],
-    ['a 1024-bit key under the kid', { status: 200, body: JSON.stringify({ keys: [rsa1024.jwk] }) }, 'kid_unknown'],
-    ['an EC key under the kid', { status: 200, body: JSON.stringify({ keys: [ec.jwk] }) }, 'kid_unknown'],
-    ['a key for another alg', { status: 200, body: JSON.stringify({ keys: [{ ...keyA.jwk, alg: 'RS512' }] }) }, 'kid_unknown'],
-    ['a key for encryption', { status: 200, body: JSON.stringify({ keys: [{ ...keyA.jwk, use: 'enc' }] }) }, 'kid_unknown'],
-    ['a private key', { status: 200, body: JSON.stringify({ keys: [privateJwk] }) }, 'jwks_unavailable'],
-  ])('%s', async (_name, answer, reason) => {
+  test.each<[string, { status: number; body: string; headers?: Record<string, string> }, string, string]>([
+    ['not JSON', { status: 200, body: '<html>oops</html>' }, 'jwks_unavailable', 'jwks_fetch_failed'],
+    ['empty body', { status: 200, body: '' }, 'jwks_unavailable', 'jwks_fetch_failed'],
+    ['JSON array', { status: 200, body: '[]' }, 'jwks_unavailable', 'jwks_invalid'],
+    ['keys not an array', { status: 200, body: '{"keys":"x"}' }, 'jwks_unavailable', 'jwks_invalid'],
+    ['keys with a non-object', { status: 200, body: '{"keys":[1]}' }, 'jwks_unavailable', 'jwks_invalid'],
+    ['HTTP 500', { status: 500, body: JSON.stringify({ keys: [keyA.jwk] }) }, 'jwks_unavailable', 'jwks_fetch_failed'],
+    ['HTTP 404', { status: 404, body: 'not found' }, 'jwks_unavailable', 'jwks_fetch_failed'],
+    ['a redirect (not followed)', { status: 302, body: '', headers: { location: 'http://127.0.0.1:1/jwks.json' } }, 'jwks_unavailable', 'jwks_fetch_failed'],
+    ['empty key set', { status: 200, body: '{"keys":[]}' }, 'kid_unknown', 'kid_not_in_jwks'],
+    ['broken modulus', { status: 200, body: JSON.stringify({ keys: [{ ...keyA.jwk, n: 'AAAA' }] }) }, 'kid_unknown', 'key_unusable'],
+    ['a 1024-bit key under the kid', { status: 200, body: JSON.stringify({ keys: [rsa1024.jwk] }) }, 'kid_unknown', 'key_unusable'],
+    ['an EC key under the kid', { status: 200, body: JSON.stringify({ keys: [ec.jwk] }) }, 'kid_unknown', 'kid_not_in_jwks'],
+    ['a key for another alg', { status: 200, body: JSON.stringify({ keys: [{ ...keyA.jwk, alg: 'RS512' }] }) }, 'kid_unknown', 'kid_not_in_jwks'],
+    ['a key for encryption', { status: 200, body: JSON.stringify({ keys: [{ ...keyA.jwk, use: 'enc' }] }) }, 'kid_unknown', 'kid_not_in_jwks'],
+    ['a private key', { status: 200, body: JSON.stringify({ keys: [privateJwk] }) }, 'jwks_unavailable', 'jwks_invalid'],
+  ])('%s', async (_name, answer, reason, detail) => {
     server.answer = answer;
     const out = await invoke(load(), restTokenEvent(bearer(tokenFor(keyA))));
     expect(out.status).toBe(401);
-    expect(out.logs).toEqual([{ decision: 'unauthorized', reason, kid: 'ins_a', event: 'TOKEN' }]);
+    expect(out.logs).toEqual([{ decision: 'unauthorized', reason, detail, kid: 'ins_a', event: 'TOKEN' }]);
   });
 });
 

@@ -164,59 +164,59 @@ describe('claim checks, for each event kind', () => {
   const ok = (overrides: Record<string, unknown>) => clerkV2Payload({ aud: 'api', ...overrides });
   const sign = (payload: Record<string, unknown>, header = sessionHeader()) => signJwt(header, payload, keys.privateKey);
 
-  // [name, token, expected reason ('ok' = allowed)]
-  const cases: Array<[string, string, string]> = [
+  // [name, token, expected reason ('ok' = allowed), expected detail]
+  const cases: Array<[string, string, string, string?]> = [
     ['valid v2 session token', sign(ok({})), 'ok'],
     ['valid v1 session token (no sts, no v)', sign(clerkV1Payload({ aud: 'api' })), 'ok'],
     ['token without cat header (pre-category Clerk)', sign(ok({}), { alg: 'RS256', kid: 'ins_test', typ: 'JWT' }), 'ok'],
     ['token with Clerk\'s "ignore" category (instances with use_ignore_jwt_cat)', sign(ok({}), sessionHeader('ins_test', { cat: 'cl_I7d4PD111III' })), 'ok'],
     ['token without typ header', sign(ok({}), { alg: 'RS256', kid: 'ins_test', cat: 'cl_B7d4PD111AAA' }), 'ok'],
     ['token without kid (PEM mode has one key)', sign(ok({}), { alg: 'RS256' }), 'ok'],
-    ['wrong iss', sign(ok({ iss: 'https://evil.example.com' })), 'iss_mismatch'],
-    ['iss with a trailing slash', sign(ok({ iss: `${TEST_ISSUER}/` })), 'iss_mismatch'],
-    ['iss in another case', sign(ok({ iss: 'https://CLERK.example.com' })), 'iss_mismatch'],
-    ['iss as an array', sign(ok({ iss: [TEST_ISSUER] })), 'iss_mismatch'],
-    ['missing iss', sign(ok({ iss: undefined })), 'iss_mismatch'],
-    ['missing exp', sign(ok({ exp: undefined })), 'exp_missing'],
-    ['exp as a string', sign(ok({ exp: String(NOW + 60) })), 'exp_missing'],
-    ['exp null', sign(ok({ exp: null })), 'exp_missing'],
+    ['wrong iss', sign(ok({ iss: 'https://evil.example.com' })), 'iss_mismatch', 'iss_other'],
+    ['iss with a trailing slash', sign(ok({ iss: `${TEST_ISSUER}/` })), 'iss_mismatch', 'iss_trailing_slash'],
+    ['iss in another case', sign(ok({ iss: 'https://CLERK.example.com' })), 'iss_mismatch', 'iss_other'],
+    ['iss as an array', sign(ok({ iss: [TEST_ISSUER] })), 'iss_mismatch', 'iss_missing'],
+    ['missing iss', sign(ok({ iss: undefined })), 'iss_mismatch', 'iss_missing'],
+    ['missing exp', sign(ok({ exp: undefined })), 'exp_missing', 'exp_absent'],
+    ['exp as a string', sign(ok({ exp: String(NOW + 60) })), 'exp_missing', 'exp_not_number'],
+    ['exp null', sign(ok({ exp: null })), 'exp_missing', 'exp_not_number'],
     ['expired beyond skew (exp = now - 5)', sign(ok({ exp: NOW - 5 })), 'expired'],
     ['expired long ago', sign(ok({ exp: NOW - 3600 })), 'expired'],
     ['expired within skew (exp = now - 4)', sign(ok({ exp: NOW - 4 })), 'ok'],
     ['nbf in the future beyond skew', sign(ok({ nbf: NOW + 6 })), 'not_yet_valid'],
     ['nbf in the future within skew', sign(ok({ nbf: NOW + 5 })), 'ok'],
-    ['nbf as a string', sign(ok({ nbf: String(NOW) })), 'token_malformed'],
+    ['nbf as a string', sign(ok({ nbf: String(NOW) })), 'token_malformed', 'nbf_not_number'],
     ['missing nbf', sign(ok({ nbf: undefined })), 'ok'],
     ['iat in the future beyond skew', sign(ok({ iat: NOW + 6 })), 'iat_in_future'],
     ['iat in the future within skew', sign(ok({ iat: NOW + 5 })), 'ok'],
-    ['iat as a boolean', sign(ok({ iat: true })), 'token_malformed'],
+    ['iat as a boolean', sign(ok({ iat: true })), 'token_malformed', 'iat_not_number'],
     ['missing sub', sign(ok({ sub: undefined })), 'sub_missing'],
     ['empty sub', sign(ok({ sub: '' })), 'sub_missing'],
     ['numeric sub', sign(ok({ sub: 123 })), 'sub_missing'],
-    ['machine subject', sign(ok({ sub: 'mch_123' })), 'category_not_session'],
+    ['machine subject', sign(ok({ sub: 'mch_123' })), 'category_not_session', 'machine_subject'],
     ['fractional exp, expired in whole seconds', sign(ok({ exp: NOW - 5 + 0.5 })), 'expired'],
     ['fractional exp, valid', sign(ok({ exp: NOW - 4 + 0.5 })), 'ok'],
     ['fractional nbf is compared exactly', sign(ok({ nbf: NOW + 5.5 })), 'not_yet_valid'],
     ['JWT-template token (no sid)', sign(ok({ sid: undefined })), 'sid_missing'],
     ['empty sid', sign(ok({ sid: '' })), 'sid_missing'],
-    ['JWT-template category header', sign(ok({}), sessionHeader('ins_test', { cat: TEMPLATE_CATEGORY })), 'category_not_session'],
-    ['M2M category header', sign(ok({}), sessionHeader('ins_test', { cat: 'cl_B7d4PD333AAA' })), 'category_not_session'],
-    ['OAuth access token typ', sign(ok({}), sessionHeader('ins_test', { typ: 'at+jwt' })), 'category_not_session'],
-    ['pending session', sign(ok({ sts: 'pending' })), 'session_pending'],
-    ['unknown session status', sign(ok({ sts: 'revoked' })), 'session_pending'],
-    ['session status not a string', sign(ok({ sts: 1 })), 'session_pending'],
-    ['wrong azp', sign(ok({ azp: 'https://evil.example.com' })), 'azp_mismatch'],
-    ['missing azp', sign(ok({ azp: undefined })), 'azp_mismatch'],
-    ['azp as an array', sign(ok({ azp: [TEST_AZP] })), 'azp_mismatch'],
+    ['JWT-template category header', sign(ok({}), sessionHeader('ins_test', { cat: TEMPLATE_CATEGORY })), 'category_not_session', 'cat_jwt_template'],
+    ['M2M category header', sign(ok({}), sessionHeader('ins_test', { cat: 'cl_B7d4PD333AAA' })), 'category_not_session', 'cat_m2m'],
+    ['OAuth access token typ', sign(ok({}), sessionHeader('ins_test', { typ: 'at+jwt' })), 'category_not_session', 'typ_not_jwt'],
+    ['pending session', sign(ok({ sts: 'pending' })), 'session_pending', 'sts_pending'],
+    ['unknown session status', sign(ok({ sts: 'revoked' })), 'session_pending', 'sts_unknown'],
+    ['session status not a string', sign(ok({ sts: 1 })), 'session_pending', 'sts_unknown'],
+    ['wrong azp', sign(ok({ azp: 'https://evil.example.com' })), 'azp_mismatch', 'azp_not_listed'],
+    ['missing azp', sign(ok({ azp: undefined })), 'azp_mismatch', 'azp_absent'],
+    ['azp as an array', sign(ok({ azp: [TEST_AZP] })), 'azp_mismatch', 'azp_not_listed'],
     ['aud in an array', sign(ok({ aud: ['other', 'api'] })), 'ok'],
-    ['wrong aud', sign(ok({ aud: 'other' })), 'aud_mismatch'],
-    ['missing aud', sign(ok({ aud: undefined })), 'aud_mismatch'],
-    ['aud array without a match', sign(ok({ aud: ['other', 1] })), 'aud_mismatch'],
-    ['empty aud array', sign(ok({ aud: [] })), 'aud_mismatch'],
+    ['wrong aud', sign(ok({ aud: 'other' })), 'aud_mismatch', 'aud_not_listed'],
+    ['missing aud', sign(ok({ aud: undefined })), 'aud_mismatch', 'aud_absent'],
+    ['aud array without a match', sign(ok({ aud: ['other', 1] })), 'aud_mismatch', 'aud_not_listed'],
+    ['empty aud array', sign(ok({ aud: [] })), 'aud_mismatch', 'aud_not_listed'],
   ];
 
-  const table = cases.flatMap(([name, token, reason]) => KINDS.map((kind) => [kind, name, reason, token] as const));
-  test.each(table)('%s: %s → %s', async (kind, _name, reason, token) => {
+  const table = cases.flatMap(([name, token, reason, detail]) => KINDS.map((kind) => [kind, name, reason, token, detail] as const));
+  test.each(table)('%s: %s → %s', async (kind, _name, reason, token, detail) => {
     const out = await invoke(handler, eventFor(kind, bearer(token)));
     if (reason === 'ok') {
       expect(out.status).toBe(200);
@@ -225,7 +225,7 @@ describe('claim checks, for each event kind', () => {
     }
     expect(out.status).toBe(unauthorizedStatus(kind));
     // sub/sid are only logged from a verified token: these were refused before the signature was checked.
-    expect(out.logs).toEqual([{ decision: 'unauthorized', reason, ...kidOf(token), event: kind }]);
+    expect(out.logs).toEqual([{ decision: 'unauthorized', reason, ...(detail === undefined ? {} : { detail }), ...kidOf(token), event: kind }]);
   });
 
   test('a claim refused before the signature check still needs a valid signature to be allowed otherwise', async () => {
@@ -475,7 +475,9 @@ describe('context', () => {
     const guarded = loadHandler({ ...BASE, CLERK_PREDICATE: JSON.stringify({ op: 'noneOf', of: [{ op: 'orgRole', roles: ['guest'] }] }) });
     const out = await invoke(guarded, restTokenEvent(bearer(signJwt(sessionHeader(), payload, keys.privateKey))));
     expect(out.status).toBe(401);
-    expect(out.logs).toEqual([{ decision: 'unauthorized', reason: 'token_malformed', sub: 'user_123', sid: 'sess_123', kid: 'ins_test', event: 'TOKEN' }]);
+    expect(out.logs).toEqual([
+      { decision: 'unauthorized', reason: 'token_malformed', detail: 'organization_claims', sub: 'user_123', sid: 'sess_123', kid: 'ins_test', event: 'TOKEN' },
+    ]);
   });
 });
 

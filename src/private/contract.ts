@@ -127,3 +127,53 @@ export enum Pem {
 export function isStrongRsaKey(key: KeyObject): boolean {
   return key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= Limit.MIN_RSA_MODULUS_BITS;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The decision log
+
+/**
+ * The reason codes of the decision log: a contract (dashboards, metric filters and alarms match on them). Every
+ * decision names exactly one: `ok` is the allow, `predicate_failed` the deny, every other a refusal. The handler
+ * imports only the `Reason` type (nothing of this list reaches the bundle); the construct validates metric options
+ * against it.
+ */
+export const REASONS = [
+  'ok',
+  'predicate_failed',
+  'token_missing',
+  'token_malformed',
+  'token_too_large',
+  'alg_not_allowed',
+  'header_key_not_trusted',
+  'crit_unsupported',
+  'category_not_session',
+  'kid_unknown',
+  'jwks_unavailable',
+  'signature_invalid',
+  'iss_mismatch',
+  'exp_missing',
+  'expired',
+  'not_yet_valid',
+  'iat_in_future',
+  'sub_missing',
+  'sid_missing',
+  'session_pending',
+  'azp_mismatch',
+  'aud_mismatch',
+  'event_unsupported',
+  // A defect in the handler itself, caught so that it still answers 401 and never a 500.
+  'internal_error',
+] as const;
+
+/** One reason code of the decision log. */
+export type Reason = (typeof REASONS)[number];
+
+/**
+ * Variables Lambda itself sets in the function's environment.
+ *
+ * `LOG_FORMAT` is `JSON` or `Text`, from the function's `LoggingConfig` (the construct sets JSON): the runtime picks
+ * its formatter from it, and the handler, reading the same variable, logs its decision records to match.
+ */
+export enum LambdaEnvVar {
+  LOG_FORMAT = 'AWS_LAMBDA_LOG_FORMAT',
+}

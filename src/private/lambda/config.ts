@@ -1,5 +1,5 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
-import { Default, EnvVar, ISSUER_PATTERN, IssuerPath, isSecureJwksUrl, isStrongRsaKey, Limit, Pem } from '../contract';
+import { Default, EnvVar, ISSUER_PATTERN, IssuerPath, isSecureJwksUrl, isStrongRsaKey, LambdaEnvVar, Limit, Pem } from '../contract';
 import { parsePredicate, PredicateNode } from '../predicate';
 import { KeySource, loadJwksKeySource } from './keys';
 
@@ -26,6 +26,11 @@ export interface Config {
   readonly sessionCookie: boolean;
   /** `CLERK_LOG_ALLOWED`: true = allowed requests are logged too (refusals always are). */
   readonly logAllowed: boolean;
+  /**
+   * `AWS_LAMBDA_LOG_FORMAT` (set by Lambda) is `JSON`: decision records are logged as objects, which the runtime nests
+   * under `message` (the runtime reads the same variable, case-insensitively, to choose its formatter).
+   */
+  readonly jsonLogs: boolean;
   /** The verification key: the PEM's, or the JWKS's (`CLERK_PUBLIC_KEY_PEM` / `CLERK_JWKS_URI`). */
   readonly keys: KeySource;
 }
@@ -65,6 +70,7 @@ export function loadConfig(env: Env): Config {
     allowPending: optional(env, EnvVar.ALLOW_PENDING_SESSIONS, BOOLEAN) ?? false,
     sessionCookie: optional(env, EnvVar.SESSION_COOKIE, BOOLEAN) ?? false,
     logAllowed: optional(env, EnvVar.LOG_ALLOWED, BOOLEAN) ?? false,
+    jsonLogs: env[LambdaEnvVar.LOG_FORMAT]?.toUpperCase() === 'JSON',
     keys,
   };
 }

@@ -40,9 +40,9 @@ const METHOD_ARN = /^(arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+\
 export function extractToken(event: Record<string, unknown>, kind: EventKind, sessionCookie: boolean): string | Rejection {
   if (kind === 'TOKEN') return fromAuthorization(event.authorizationToken);
   const authorization = headerValues(event, kind, 'authorization');
-  if (authorization.length > 1) return reject('token_malformed');
+  if (authorization.length > 1) return reject('token_malformed', 'authorization_repeated');
   if (authorization.length === 1 && authorization[0] !== '') return fromAuthorization(authorization[0]);
-  if (!sessionCookie) return reject('token_missing');
+  if (!sessionCookie) return reject('token_missing', 'authorization_absent');
   return fromCookies(event, kind);
 }
 
@@ -52,11 +52,11 @@ export function extractToken(event: Record<string, unknown>, kind: EventKind, se
  * and is refused by the token parser as malformed.
  */
 function fromAuthorization(value: unknown): string | Rejection {
-  if (value === undefined || value === null || value === '') return reject('token_missing');
-  if (typeof value !== 'string') return reject('token_malformed');
-  if (value.length > MAX_TOKEN_LENGTH + 7) return reject('token_too_large');
+  if (value === undefined || value === null || value === '') return reject('token_missing', 'authorization_absent');
+  if (typeof value !== 'string') return reject('token_malformed', 'authorization_not_string');
+  if (value.length > MAX_TOKEN_LENGTH + 7) return reject('token_too_large', 'authorization_too_long');
   const token = value.length >= 7 && value.charCodeAt(6) === 32 && value.slice(0, 6).toLowerCase() === 'bearer' ? value.slice(7) : value;
-  return token === '' ? reject('token_missing') : token;
+  return token === '' ? reject('token_missing', 'bearer_empty') : token;
 }
 
 /**
@@ -74,11 +74,11 @@ function fromCookies(event: Record<string, unknown>, kind: EventKind): string | 
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq < 0 || pair.slice(0, eq).trim() !== '__session') continue;
-    if (found !== undefined) return reject('token_malformed');
+    if (found !== undefined) return reject('token_malformed', 'session_cookie_repeated');
     found = pair.slice(eq + 1).trim();
   }
-  if (found === undefined || found === '') return reject('token_missing');
-  return found.length > MAX_TOKEN_LENGTH ? reject('token_too_large') : found;
+  if (found === undefined || found === '') return reject('token_missing', 'session_cookie_absent');
+  return found.length > MAX_TOKEN_LENGTH ? reject('token_too_large', 'session_cookie_too_long') : found;
 }
 
 /**

@@ -6,7 +6,7 @@ import { KeyObject } from 'node:crypto';
 import { createLocalJWKSet } from 'jose';
 import { isStrongRsaKey } from '../contract';
 import type { JwksOptions, KeySource } from './keys';
-import { reject, Rejection } from './reasons';
+import { Detail, reject, Rejection } from './reasons';
 
 /** The first pause after a failed fetch; each further consecutive failure doubles it, up to `MAX_BACKOFF_MS`. */
 export const FIRST_BACKOFF_MS = 1000;
@@ -49,6 +49,8 @@ export function jwksKeySource(url: string, options: JwksOptions): KeySource {
   let fetchedAt = -Infinity;
   let retryAt = -Infinity;
   let failures = 0;
+  /** How the last fetch failed: the `detail` of the `jwks_unavailable` refusals it causes. */
+  let failure: Detail = 'jwks_fetch_failed';
   let pending: Promise<void> | undefined;
   const converted = new WeakMap<object, KeyObject | Rejection>();
 
@@ -61,7 +63,8 @@ export function jwksKeySource(url: string, options: JwksOptions): KeySource {
           failures = 0;
           retryAt = -Infinity;
         },
-        () => {
+        (e: unknown) => {
+          failure = fetchFailure(e);
           failures++;
           retryAt = Date.now() + Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.min(failures - 1, 16));
         },
@@ -73,16 +76,16 @@ export function jwksKeySource(url: string, options: JwksOptions): KeySource {
   /** The key for `kid` in the last good set, if that set is still usable. */
   const select = async (kid: string | undefined, now: number): Promise<KeyObject | Rejection | typeof UNKNOWN> => {
     if (keys === undefined || now >= fetchedAt + options.cacheMaxAgeMs + options.staleIfErrorMs) {
-      return reject('jwks_unavailable');
+      return reject('jwks_unavailable', failure);
     }
     let cryptoKey: unknown;
     try {
       cryptoKey = await keys({ alg: 'RS256', kid });
     } catch (e) {
       const code = (e as { code?: unknown } | null)?.code;
-      return code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' ? UNKNOWN : reject('jwks_unavailable');
+      return code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' ? UNKNOWN : reject('jwks_unavailable', 'jwks_invalid');
     }
-    if (typeof cryptoKey !== 'object' || cryptoKey === null) return reject('jwks_unavailable');
+    if (typeof cryptoKey !== 'object' || cryptoKey === null) return reject('jwks_unavailable', 'jwks_invalid');
     let key = converted.get(cryptoKey);
     if (key === undefined) {
       key = toRsaKeyObject(cryptoKey);
@@ -109,9 +112,9 @@ export function jwksKeySource(url: string, options: JwksOptions): KeySource {
         }
         if (key !== UNKNOWN) return key;
         // Backing off: the JWKS may hold this kid, nobody can tell.
-        return reject(now < retryAt ? 'jwks_unavailable' : 'kid_unknown');
+        return now < retryAt ? reject('jwks_unavailable', failure) : reject('kid_unknown', 'kid_not_in_jwks');
       } catch {
-        return reject('jwks_unavailable');
+        return reject('jwks_unavailable', 'jwks_fetch_failed');
       }
     },
   };
@@ -131,7 +134,7 @@ async function fetchKeySet(url: string, timeoutMs: number): Promise<KeySet> {
   if (response.status !== 200) {
     // Release the connection; the body is not read.
     void response.body?.cancel().catch(() => undefined);
-    throw new Error(`JWKS answered ${response.status}`);
+    throw new HttpStatusError(`JWKS answered ${response.status}`);
   }
   return createLocalJWKSet((await response.json()) as Parameters<typeof createLocalJWKSet>[0]);
 }
@@ -145,5 +148,18 @@ function toRsaKeyObject(cryptoKey: object): KeyObject | Rejection {
   } catch {
     // Not a key node can use: treated like a kid the JWKS does not hold.
   }
-  return reject('kid_unknown');
+  return reject('kid_unknown', 'key_unusable');
 }
+
+/** How a fetch failed, for the log: a timeout, an answer other than 200, a body that is not JSON or not a key set. */
+function fetchFailure(e: unknown): Detail {
+  const error = e as { name?: unknown; code?: unknown } | null;
+  if (error?.name === 'TimeoutError') return 'jwks_timeout';
+  if (error instanceof HttpStatusError) return 'jwks_http_status';
+  if (error instanceof SyntaxError) return 'jwks_not_json';
+  if (error?.code === 'ERR_JWKS_INVALID') return 'jwks_invalid';
+  return 'jwks_fetch_failed';
+}
+
+/** A JWKS answer other than 200. */
+class HttpStatusError extends Error {}

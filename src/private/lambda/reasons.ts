@@ -1,33 +1,83 @@
+import type { Reason } from '../contract';
+
+export type { Reason };
+
 /**
- * The reason codes of the decision log (a contract: dashboards and alarms match on them). Every rejection names
- * exactly one; `ok` is the allow.
+ * Which cause, within one reason code, refused a request: for the people reading the log, beside the reason code
+ * (which stays the contract that alarms and metrics match on; details may be refined). Static strings only: never a
+ * token, a signature, a key or a value from the request.
  */
-export type Reason =
-  | 'ok'
-  | 'predicate_failed'
-  | 'token_missing'
-  | 'token_malformed'
-  | 'token_too_large'
-  | 'alg_not_allowed'
-  | 'header_key_not_trusted'
-  | 'crit_unsupported'
-  | 'category_not_session'
-  | 'kid_unknown'
-  | 'jwks_unavailable'
-  | 'signature_invalid'
-  | 'iss_mismatch'
-  | 'exp_missing'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'iat_in_future'
-  | 'sub_missing'
-  | 'sid_missing'
-  | 'session_pending'
-  | 'azp_mismatch'
-  | 'aud_mismatch'
-  | 'event_unsupported'
-  // Not in the contract's list: a defect in the handler itself, caught so it still answers 401 and never a 500.
-  | 'internal_error';
+export type Detail =
+  // token_missing
+  | 'authorization_absent'
+  | 'bearer_empty'
+  | 'session_cookie_absent'
+  // token_malformed
+  | 'authorization_repeated'
+  | 'authorization_not_string'
+  | 'session_cookie_repeated'
+  | 'not_three_segments'
+  | 'header_not_json_object'
+  | 'kid_invalid'
+  | 'payload_not_json_object'
+  | 'nbf_not_number'
+  | 'iat_not_number'
+  | 'signature_not_base64url'
+  | 'organization_claims'
+  | 'claims_not_serializable'
+  // token_too_large
+  | 'authorization_too_long'
+  | 'session_cookie_too_long'
+  | 'jwt_too_long'
+  // alg_not_allowed
+  | 'alg_missing'
+  | 'alg_none'
+  | 'alg_hmac'
+  | 'alg_other'
+  // header_key_not_trusted: the header member
+  | 'jwk'
+  | 'jku'
+  | 'x5u'
+  | 'x5c'
+  | 'x5t'
+  | 'x5t#S256'
+  // crit_unsupported
+  | 'crit'
+  | 'b64'
+  // category_not_session
+  | 'typ_not_jwt'
+  | 'cat_jwt_template'
+  | 'cat_m2m'
+  | 'cat_unknown'
+  | 'machine_subject'
+  // iss_mismatch
+  | 'iss_missing'
+  | 'iss_trailing_slash'
+  | 'iss_other'
+  // exp_missing
+  | 'exp_absent'
+  | 'exp_not_number'
+  // session_pending
+  | 'sts_pending'
+  | 'sts_unknown'
+  // azp_mismatch, aud_mismatch
+  | 'azp_absent'
+  | 'azp_not_listed'
+  | 'aud_absent'
+  | 'aud_not_listed'
+  // kid_unknown
+  | 'kid_not_in_jwks'
+  | 'key_unusable'
+  // jwks_unavailable: how the last fetch failed (the key set is then missing, or older than its stale bound, or
+  // lacks the kid while fetches back off)
+  | 'jwks_timeout'
+  | 'jwks_http_status'
+  | 'jwks_not_json'
+  | 'jwks_invalid'
+  | 'jwks_fetch_failed'
+  // event_unsupported
+  | 'event_shape'
+  | 'method_arn';
 
 /**
  * A refusal: the token (or event) is not acceptable, for this reason. Returned, not thrown: a rejection is an
@@ -35,11 +85,18 @@ export type Reason =
  */
 export interface Rejection {
   readonly reason: Reason;
+  /** Which cause within the reason, when it has several. Always a member (maybe undefined): one object shape. */
+  readonly detail: Detail | undefined;
 }
 
-const REJECTIONS: Partial<Record<Reason, Rejection>> = {};
+/** The rejections made so far, by reason, then by detail ('' for none). */
+const REJECTIONS: { [R in Reason]?: { [D in Detail | '']?: Rejection } } = {};
 
-/** The (shared, immutable) rejection for `reason`. */
-export function reject(reason: Reason): Rejection {
-  return (REJECTIONS[reason] ??= Object.freeze({ reason }));
+/**
+ * The (shared, immutable) rejection for `reason` and `detail`: made once per pair, then looked up without building
+ * anything (no key string, no object).
+ */
+export function reject(reason: Reason, detail?: Detail): Rejection {
+  const byDetail = (REJECTIONS[reason] ??= {});
+  return (byDetail[detail ?? ''] ??= Object.freeze({ reason, detail }));
 }

@@ -1,6 +1,6 @@
 import { EventKind } from './event';
 import { OrganizationClaims } from './organization';
-import { Reason } from './reasons';
+import { Detail, Reason } from './reasons';
 import { Verified } from './verify';
 
 /**
@@ -68,16 +68,31 @@ export interface LogDetails {
   readonly kid?: string;
 }
 
-/** One decision as it is logged: the decision, its stable reason code, who it was about, the event kind. */
+/**
+ * One decision as it is logged: the decision, its stable reason code, which cause within the reason (`detail`, when
+ * it has several), who it was about, the event kind.
+ */
 export interface DecisionRecord extends LogDetails {
   readonly decision: 'allow' | 'deny' | 'unauthorized';
   readonly reason: Reason;
+  readonly detail?: Detail;
   readonly event?: EventKind;
 }
 
-/** The record with only its known members (a field is present only when known). */
-export function decisionRecord(decision: DecisionRecord['decision'], reason: Reason, kind: EventKind | undefined, details: LogDetails = {}): DecisionRecord {
+/**
+ * The record with only its known members (a field is present only when known), in a fixed order: decision, reason,
+ * detail first, so that the first `"reason":` of a log line is always the record's own (the README's Logs Insights
+ * queries read it that way).
+ */
+export function decisionRecord(
+  decision: DecisionRecord['decision'],
+  reason: Reason,
+  detail: Detail | undefined,
+  kind: EventKind | undefined,
+  details: LogDetails = {},
+): DecisionRecord {
   const record: { -readonly [K in keyof DecisionRecord]: DecisionRecord[K] } = { decision, reason };
+  if (detail !== undefined) record.detail = detail;
   if (details.sub !== undefined) record.sub = details.sub;
   if (details.sid !== undefined) record.sid = details.sid;
   if (details.kid !== undefined) record.kid = details.kid;
@@ -109,10 +124,15 @@ export function unauthorizedError(record: DecisionRecord): Error {
 }
 
 /**
- * Logs a decision that is answered (not thrown) as one JSON line with its stable reason code. Never the token, its
+ * Logs a decision that is answered (not thrown) as one line with its stable reason code. Never the token, its
  * signature or the event: a bearer token in a log is a credential anyone with log access can replay until it
  * expires.
+ *
+ * `asObject` (the function's log format is JSON): the record itself, which the runtime nests as the line's `message`
+ * object, as it does with the REST 401's error, so that metric filters read `$.message.reason` from every record. In
+ * the Text format, the record as a JSON string (an object would be printed by `util.inspect`, not as JSON). Either way
+ * the record's members appear unescaped in the line (`"reason":"expired"`).
  */
-export function logDecision(record: DecisionRecord): void {
-  console.log(JSON.stringify(record));
+export function logDecision(record: DecisionRecord, asObject: boolean): void {
+  console.log(asObject ? record : JSON.stringify(record));
 }

@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { KeyObject, verify as verifySignature } from 'node:crypto';
 import { isPlainObject, own } from '../json';
 import { Config } from './config';
-import { reject, Rejection } from './reasons';
+import { Detail, reject, Rejection } from './reasons';
 
 /**
  * Verification of a Clerk session token: a compact JWS, RS256, checked strictly by hand.
@@ -38,6 +38,10 @@ export const SESSION_CATEGORY = 'cl_B7d4PD111AAA';
  */
 export const IGNORE_CATEGORY = 'cl_I7d4PD111III';
 
+/** Clerk's JWT-template and M2M token categories: refused as not a session, named in the log's `detail`. */
+const JWT_TEMPLATE_CATEGORY = 'cl_B7d4PD222AAA';
+const M2M_CATEGORY = 'cl_B7d4PD333AAA';
+
 /** A verified session token. */
 export interface Verified {
   readonly payload: Readonly<Record<string, unknown>>;
@@ -58,29 +62,29 @@ const KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c', 'x5t', 'x5t#S256'] as const;
  * throws for any input.
  */
 export async function verifyToken(token: string, config: Config, nowMs: number, seen: Seen): Promise<Verified | Rejection> {
-  if (token.length > MAX_TOKEN_LENGTH) return reject('token_too_large');
+  if (token.length > MAX_TOKEN_LENGTH) return reject('token_too_large', 'jwt_too_long');
 
   // Exactly three segments.
   const dot1 = token.indexOf('.');
   const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
-  if (dot2 < 0 || token.indexOf('.', dot2 + 1) !== -1) return reject('token_malformed');
+  if (dot2 < 0 || token.indexOf('.', dot2 + 1) !== -1) return reject('token_malformed', 'not_three_segments');
 
   const header = decodeObject(token, 0, dot1);
-  if (header === undefined) return reject('token_malformed');
+  if (header === undefined) return reject('token_malformed', 'header_not_json_object');
   const kid = own(header, 'kid');
   // The kid only selects a key (never carries one); logged, so a string of sane length or nothing.
-  if (kid !== undefined && (typeof kid !== 'string' || kid.length > 256)) return reject('token_malformed');
+  if (kid !== undefined && (typeof kid !== 'string' || kid.length > 256)) return reject('token_malformed', 'kid_invalid');
   seen.kid = kid;
   const headerProblem = checkHeader(header);
   if (headerProblem !== undefined) return headerProblem;
 
   const payload = decodeObject(token, dot1 + 1, dot2);
-  if (payload === undefined) return reject('token_malformed');
+  if (payload === undefined) return reject('token_malformed', 'payload_not_json_object');
   const claimsProblem = checkClaims(payload, config, nowMs);
   if (claimsProblem !== undefined) return claimsProblem;
 
   const signature = decodeSegment(token, dot2 + 1, token.length);
-  if (signature === undefined || signature.length === 0) return reject('token_malformed');
+  if (signature === undefined || signature.length === 0) return reject('token_malformed', 'signature_not_base64url');
 
   const key = config.keys.pem ?? (await config.keys.jwks(kid));
   if (!(key instanceof KeyObject)) return key;
@@ -106,14 +110,26 @@ export async function verifyToken(token: string, config: Config, nowMs: number, 
  * before categories have none).
  */
 function checkHeader(header: Readonly<Record<string, unknown>>): Rejection | undefined {
-  if (own(header, 'alg') !== 'RS256') return reject('alg_not_allowed');
-  for (const name of KEY_HEADERS) if (Object.hasOwn(header, name)) return reject('header_key_not_trusted');
-  if (Object.hasOwn(header, 'crit') || Object.hasOwn(header, 'b64')) return reject('crit_unsupported');
+  const alg = own(header, 'alg');
+  if (alg !== 'RS256') return reject('alg_not_allowed', algDetail(alg));
+  for (const name of KEY_HEADERS) if (Object.hasOwn(header, name)) return reject('header_key_not_trusted', name);
+  if (Object.hasOwn(header, 'crit')) return reject('crit_unsupported', 'crit');
+  if (Object.hasOwn(header, 'b64')) return reject('crit_unsupported', 'b64');
   const typ = own(header, 'typ');
-  if (typ !== undefined && typ !== 'JWT') return reject('category_not_session');
+  if (typ !== undefined && typ !== 'JWT') return reject('category_not_session', 'typ_not_jwt');
   const cat = own(header, 'cat');
-  if (cat !== undefined && cat !== SESSION_CATEGORY && cat !== IGNORE_CATEGORY) return reject('category_not_session');
+  if (cat !== undefined && cat !== SESSION_CATEGORY && cat !== IGNORE_CATEGORY) {
+    return reject('category_not_session', cat === JWT_TEMPLATE_CATEGORY ? 'cat_jwt_template' : cat === M2M_CATEGORY ? 'cat_m2m' : 'cat_unknown');
+  }
   return undefined;
+}
+
+/** Which refused `alg` it was: none and HMAC (the public key used as a secret) are attacks worth telling apart. */
+function algDetail(alg: unknown): Detail {
+  if (alg === undefined) return 'alg_missing';
+  if (typeof alg !== 'string') return 'alg_other';
+  if (alg.toLowerCase() === 'none') return 'alg_none';
+  return alg.startsWith('HS') ? 'alg_hmac' : 'alg_other';
 }
 
 /**
@@ -131,36 +147,44 @@ function checkHeader(header: Readonly<Record<string, unknown>>): Rejection | und
  *   least one string in the list.
  */
 function checkClaims(payload: Readonly<Record<string, unknown>>, config: Config, nowMs: number): Rejection | undefined {
-  if (own(payload, 'iss') !== config.issuer) return reject('iss_mismatch');
+  const iss = own(payload, 'iss');
+  if (iss !== config.issuer) {
+    // A trailing slash is the usual misconfiguration; another value, usually another Clerk instance (dev and prod).
+    return reject('iss_mismatch', typeof iss !== 'string' ? 'iss_missing' : iss === `${config.issuer}/` ? 'iss_trailing_slash' : 'iss_other');
+  }
 
   const exp = own(payload, 'exp');
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) return reject('exp_missing');
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return reject('exp_missing', exp === undefined ? 'exp_absent' : 'exp_not_number');
   // Whole seconds, as Clerk's SDK reads it (a fractional exp is truncated there); floor is never laxer than that.
   if (Math.floor(exp) * 1000 <= nowMs - config.skewMs) return reject('expired');
   const nbf = own(payload, 'nbf');
   if (nbf !== undefined) {
-    if (typeof nbf !== 'number' || !Number.isFinite(nbf)) return reject('token_malformed');
+    if (typeof nbf !== 'number' || !Number.isFinite(nbf)) return reject('token_malformed', 'nbf_not_number');
     if (nbf * 1000 > nowMs + config.skewMs) return reject('not_yet_valid');
   }
   const iat = own(payload, 'iat');
   if (iat !== undefined) {
-    if (typeof iat !== 'number' || !Number.isFinite(iat)) return reject('token_malformed');
+    if (typeof iat !== 'number' || !Number.isFinite(iat)) return reject('token_malformed', 'iat_not_number');
     if (iat * 1000 > nowMs + config.skewMs) return reject('iat_in_future');
   }
 
   const sub = own(payload, 'sub');
   if (typeof sub !== 'string' || sub.length === 0) return reject('sub_missing');
   // Clerk's machine tokens have `mch_` subjects; its SDK refuses them where a session is expected, and so does this.
-  if (sub.startsWith('mch_')) return reject('category_not_session');
+  if (sub.startsWith('mch_')) return reject('category_not_session', 'machine_subject');
   const sid = own(payload, 'sid');
   if (typeof sid !== 'string' || sid.length === 0) return reject('sid_missing');
 
   const sts = own(payload, 'sts');
-  if (sts !== undefined && sts !== 'active' && !(sts === 'pending' && config.allowPending)) return reject('session_pending');
+  if (sts !== undefined && sts !== 'active' && !(sts === 'pending' && config.allowPending)) {
+    return reject('session_pending', sts === 'pending' ? 'sts_pending' : 'sts_unknown');
+  }
 
   if (config.authorizedParties !== undefined) {
     const azp = own(payload, 'azp');
-    if (typeof azp !== 'string' || !config.authorizedParties.includes(azp)) return reject('azp_mismatch');
+    if (typeof azp !== 'string' || !config.authorizedParties.includes(azp)) {
+      return reject('azp_mismatch', azp === undefined ? 'azp_absent' : 'azp_not_listed');
+    }
   }
   if (config.audience !== undefined) {
     const aud = own(payload, 'aud');
@@ -168,7 +192,7 @@ function checkClaims(payload: Readonly<Record<string, unknown>>, config: Config,
     const ok = typeof aud === 'string'
       ? audience.includes(aud)
       : Array.isArray(aud) && aud.some((a) => typeof a === 'string' && audience.includes(a));
-    if (!ok) return reject('aud_mismatch');
+    if (!ok) return reject('aud_mismatch', aud === undefined ? 'aud_absent' : 'aud_not_listed');
   }
   return undefined;
 }
