@@ -1,12 +1,14 @@
 import { Aspects, Duration, Names } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ClaimPredicate } from './claim-predicate';
 import { ClerkAuthorizerFunction } from './clerk-authorizer-function';
+import { decisionMetric, DecisionMetricSource, recommendedAlarms } from './private/decision-metrics';
 import { authorizerEnvironment } from './private/environment';
 import { addProtectedRoutes, PreflightWarning } from './private/http-routes';
 import { createHttpAuthorizer, createRestAuthorizer, LambdaAuthorizerOptions } from './private/lambda-api-authorizers';
@@ -268,6 +270,22 @@ export interface ClerkLambdaRouteOptions extends apigwv2.BatchHttpRouteOptions {
 }
 
 /**
+ * Options of {@link ClerkLambdaAuthorizer.metricRefusals}: the metric's options, and optionally one reason code.
+ */
+export interface ClerkRefusalMetricOptions extends cloudwatch.MetricOptions {
+  /**
+   * Count only the refusals with this reason code, e.g. `expired` or `signature_invalid` (the codes are listed in the
+   * README's "Reading the decision log").
+   *
+   * Read through a `Reason` dimension, from the JSON log format the construct gives the function. Each reason code
+   * actually seen becomes one CloudWatch custom metric (at most one per code, whatever callers send).
+   *
+   * @default - all refusals
+   */
+  readonly reason?: string;
+}
+
+/**
  * A Lambda authorizer that verifies Clerk session tokens for API Gateway REST and HTTP APIs.
  *
  * One construct creates one function (the prebundled handler: nothing is bundled at synth) and, per API it protects,
@@ -296,6 +314,11 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
 
   /** The log group the function writes its decisions to. */
   public readonly logGroup: logs.ILogGroup;
+
+  /** Where the decision metrics come from. */
+  private readonly metrics: DecisionMetricSource;
+  /** Whether keys are fetched (no `publicKeyPem`): only then can the JWKS be unavailable. */
+  private readonly jwksMode: boolean;
 
   /** What each API's authorizer is made of (one per API, created on first use). */
   private readonly perApi: LambdaAuthorizerOptions;
@@ -347,10 +370,96 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
       timeout: Duration.seconds(5),
       environment,
       logGroup: this.logGroup,
+      // Every line a JSON event (the decision records under `message`): what lets a metric filter read the reason code
+      // (`metricRefusals({ reason })`); JSON patterns do not apply to the Text format's prefixed lines.
+      loggingFormat: lambda.LoggingFormat.JSON,
       role,
     });
+    this.metrics = { scope: this, logGroup: this.logGroup, fn: this.function };
+    this.jwksMode = publicKeyPem === undefined;
     const tokenValidationRegex = ClerkLambdaAuthorizer.TOKEN_VALIDATION_REGEX;
     this.perApi = { fn: this.function, name: authorizerName, cacheTtlSeconds, sessionCookie, tokenValidationRegex };
+  }
+
+  /**
+   * The number of refused requests: tokens that are missing, malformed, expired, forged or otherwise not acceptable
+   * (401 on REST APIs, 403 on HTTP APIs), all of them or those of one reason code (`reason`).
+   *
+   * Read from the decision log by a metric filter on the function's log group, created on first use (each metric is
+   * a CloudWatch custom metric once it has data). Sum over 5 minutes by default. Not `function.metricErrors()`: Lambda
+   * counts every REST 401 (a thrown `Unauthorized`) as a function error.
+   *
+   * @param props metric options, and optionally the reason code to count
+   */
+  public metricRefusals(props: ClerkRefusalMetricOptions = {}): cloudwatch.Metric {
+    const { reason, ...options } = props;
+    return decisionMetric(this.metrics, 'Refusals', options, reason);
+  }
+
+  /**
+   * The number of denied requests: verified tokens whose predicate does not hold (403).
+   *
+   * Read from the decision log by a metric filter, created on first use. Sum over 5 minutes by default.
+   *
+   * @param props metric options
+   */
+  public metricDenials(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return decisionMetric(this.metrics, 'Denials', props);
+  }
+
+  /**
+   * The number of requests refused because the issuer's JWKS could not be fetched (`jwks_unavailable`).
+   *
+   * Each is a valid user refused: the function fails closed. Always zero with `publicKeyPem`. Read from the decision
+   * log by a metric filter, created on first use. Sum over 5 minutes by default.
+   *
+   * @param props metric options
+   */
+  public metricJwksUnavailable(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return decisionMetric(this.metrics, 'JwksUnavailable', props);
+  }
+
+  /**
+   * The number of requests the handler refused because of a defect of its own (`internal_error`, answered 401).
+   *
+   * Never expected. Read from the decision log by a metric filter, created on first use. Sum over 5 minutes by
+   * default.
+   *
+   * @param props metric options
+   */
+  public metricInternalErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return decisionMetric(this.metrics, 'InternalErrors', props);
+  }
+
+  /**
+   * The number of forged or tampered tokens: a signature that does not verify (`signature_invalid`), an algorithm
+   * other than RS256 (`alg_not_allowed`, e.g. `none` or HS256 with the public key as secret), a header that carries
+   * or points to a key (`header_key_not_trusted`).
+   *
+   * All refused. Read from the decision log by a metric filter, created on first use. Sum over 5 minutes by default.
+   *
+   * @param props metric options
+   */
+  public metricForgeryAttempts(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return decisionMetric(this.metrics, 'ForgeryAttempts', props);
+  }
+
+  /**
+   * Creates the recommended alarms and returns them, without actions (add yours: `alarm.addAlarmAction(...)`).
+   *
+   * - JWKS unavailable (JWKS mode only): at least one `jwks_unavailable` in 3 of the last 5 minutes. Each refused a
+   *   valid user; one failed fetch is a blip, three minutes out of five an outage of Clerk or of the route to it.
+   * - Internal errors: at least one `internal_error` in 5 minutes. Never expected: each is a handler defect.
+   * - Throttles: at least one throttled invocation in 5 minutes. API Gateway answers a throttled authorizer with 500.
+   * - Forgery attempts: at least 10 in 5 minutes (`metricForgeryAttempts`). Legitimate clients never send these; a
+   *   few are scanners or a developer's token from another Clerk instance, ten in five minutes is someone trying.
+   *
+   * Missing data is not breaching (no log line: nothing happened). Calling it again returns the same alarms.
+   *
+   * @returns the alarms
+   */
+  public addRecommendedAlarms(): cloudwatch.Alarm[] {
+    return recommendedAlarms(this.metrics, this.jwksMode);
   }
 
   /**
