@@ -16,8 +16,9 @@
  * Without a Clerk instance the deployed assertions check what needs no valid token, against real API Gateway: no
  * token → 401 (REST, HTTP), a token that is not a JWT → 401 (REST validation regex), a well-formed token with a bad
  * signature → 401 on REST (the function throws exactly `Unauthorized`, not a 500) and 403 on the HTTP API, the
- * 401's decision record in the runtime's `Invoke Error` line in the function's log group, and CORS preflights → 204
- * without reaching the authorizer. With a Clerk instance, set before running integ-runner:
+ * 401's decision record in the runtime's ERROR line in the function's log group (JSON log format), the per-reason
+ * refusal metric its metric filter publishes (the filters and the recommended alarms are deployed, so CloudWatch
+ * validates their patterns), and CORS preflights → 204 without reaching the authorizer. With a Clerk instance, set before running integ-runner:
  *
  *   CLERK_INTEG_ISSUER          your Frontend API URL, e.g. https://<slug>.clerk.accounts.dev
  *   CLERK_INTEG_PUBLIC_KEY_PEM  optional: the "PEM Public Key" (else the function fetches <issuer>/.well-known/jwks.json)
@@ -47,8 +48,8 @@
  *   curl -i -H "Authorization: Bearer $ADMIN_TOKEN" $HTTP_URL/admin  → 200, body authorizer.lambda.userId
  *   curl -i -H "Authorization: Bearer $MEMBER_TOKEN" $HTTP_URL/admin → 403 {"message":"Forbidden"}
  *
- * and the function's log group holds a record per refusal, e.g. {"decision":"deny","reason":"predicate_failed",...}
- * (a REST 401's inside the runtime's "Invoke Error" line).
+ * and the function's log group holds a record per refusal, e.g. {..."message":{"decision":"deny","reason":"predicate_failed",...}}
+ * (a REST 401's inside the runtime's ERROR line, with the error's errorType, errorMessage and stackTrace).
  */
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
@@ -120,6 +121,10 @@ const restApi = new apigw.RestApi(stack, 'RestApi', {
   defaultCorsPreflightOptions: { allowOrigins: ['https://app.example.com'], allowHeaders: ['Authorization'] },
 });
 admins.addMethod(restApi.root.addResource('admin'), 'GET', new apigw.LambdaIntegration(backend));
+// The metric filters and alarms, deployed: CloudWatch Logs validates the filter patterns when it creates them.
+admins.addRecommendedAlarms();
+admins.metricRefusals({ reason: 'signature_invalid' });
+admins.metricDenials();
 
 const httpApi = new apigwv2.HttpApi(stack, 'HttpApi', {
   corsPreflight: {
@@ -161,25 +166,41 @@ get(restUrl).expect(status(401));
 get(restUrl, 'Bearer not-a-jwt').expect(status(401));
 const forgedRest = get(restUrl, forged);
 forgedRest.expect(status(401));
-// The 401's decision record rides on the thrown error, in the ERROR line the Lambda runtime writes for it ("Invoke
-// Error", text log format); the handler writes no line of its own. Checked here against a real runtime: after the
-// forged REST request, such a line (with the reason: signature_invalid with the placeholder PEM, kid_unknown in JWKS
-// mode) must reach the function's log group. Log delivery takes a few seconds, hence the waiter.
-forgedRest.next(
-  integ.assertions
-    .awsApiCall('CloudWatchLogs', 'filterLogEvents', {
-      logGroupName: admins.logGroup.logGroupName,
-      filterPattern: '"Invoke Error" "unauthorized"',
-    })
-    .expect(
-      ExpectedResult.objectLike({
-        events: Match.arrayWith([
-          Match.objectLike({ message: Match.stringLikeRegexp('"errorMessage":"Unauthorized","decision":"unauthorized","reason":"[a-z_]+"') }),
-        ]),
-      }),
-    )
-    .waitForAssertions({ totalTimeout: Duration.minutes(3), interval: Duration.seconds(15) }),
-);
+// The 401's decision record rides on the thrown error, in the ERROR line the Lambda runtime writes for it (JSON log
+// format: the error, with the record's members, is the line's `message`); the handler writes no line of its own.
+// Checked here against a real runtime: after the forged REST request, such a line (with the reason:
+// signature_invalid with the placeholder PEM, kid_unknown in JWKS mode) must reach the function's log group, found
+// with the Refusals metric filter's own pattern. Log delivery takes a few seconds, hence the waiter. Then the
+// per-reason metric filter (a JSON pattern, `$.message.reason`) must have published the Refusals metric with a Reason
+// dimension: ListMetrics can take up to 15 minutes to show a new metric.
+forgedRest
+  .next(
+    integ.assertions
+      .awsApiCall('CloudWatchLogs', 'filterLogEvents', {
+        logGroupName: admins.logGroup.logGroupName,
+        filterPattern: '"\\"decision\\":\\"unauthorized\\""',
+      })
+      .expect(
+        ExpectedResult.objectLike({
+          events: Match.arrayWith([
+            Match.objectLike({
+              message: Match.stringLikeRegexp('"level":"ERROR".*"message":\\{"errorType":"Error","errorMessage":"Unauthorized",.*"decision":"unauthorized","reason":"[a-z_]+"'),
+            }),
+          ]),
+        }),
+      )
+      .waitForAssertions({ totalTimeout: Duration.minutes(3), interval: Duration.seconds(15) }),
+  )
+  .next(
+    integ.assertions
+      .awsApiCall('CloudWatch', 'listMetrics', {
+        Namespace: `CdkClerkAuthorizers/${admins.function.functionName}`,
+        MetricName: 'Refusals',
+        Dimensions: [{ Name: 'Reason' }],
+      })
+      .expect(ExpectedResult.objectLike({ Metrics: Match.arrayWith([Match.objectLike({ MetricName: 'Refusals' })]) }))
+      .waitForAssertions({ totalTimeout: Duration.minutes(20), interval: Duration.minutes(1) }),
+  );
 preflight(restUrl).expect(status(204));
 get(httpUrl).expect(status(401));
 get(httpUrl, forged).expect(status(403));
