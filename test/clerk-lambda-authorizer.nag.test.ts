@@ -11,7 +11,8 @@
  *   authorizer". The method is protected by the Clerk Lambda authorizer, which verifies Clerk session tokens; a
  *   Cognito user pool authorizer cannot verify them, so there is nothing to fix.
  *
- * On the construct's own resources (function, role, policy, log group, authorizers, permissions, gateway responses)
+ * On the construct's own resources (function, role, policy, log group, authorizers, permissions, gateway responses,
+ * metric filters, alarms)
  * there must be no finding at all, suppressed or not: the function runs the newest Node runtime (L1), its role has
  * no managed policy (IAM4) and only `logs:CreateLogStream`/`logs:PutLogEvents` on its own log group (IAM5 does not
  * flag the log group's `Arn` attribute).
@@ -78,6 +79,10 @@ function nag(props: Partial<ClerkLambdaAuthorizerProps>): { collector: Collector
   ];
   const http = new apigwv2.HttpApi(stack, 'Http', { corsPreflight: { allowOrigins: ['https://app.example.com'] } });
   clerk.addRoutes(http, { path: '/admin', integration: new HttpUrlIntegration('Backend', 'https://backend.example.com') });
+  // The metric filters and alarms are the construct's own resources too.
+  clerk.addRecommendedAlarms();
+  clerk.metricRefusals({ reason: 'expired' });
+  clerk.metricDenials();
 
   NagSuppressions.addResourceSuppressions(rest, [
     { id: 'AwsSolutions-APIG1', reason: FIXTURE_REASON },
