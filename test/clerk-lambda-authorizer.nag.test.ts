@@ -12,9 +12,8 @@
  *   Cognito user pool authorizer cannot verify them, so there is nothing to fix.
  *
  * On the construct's own resources (function, role, policy, log group, authorizers, permissions, gateway responses,
- * metric filters, alarms)
- * there must be no finding at all, suppressed or not: the function runs the newest Node runtime (L1), its role has
- * no managed policy (IAM4) and only `logs:CreateLogStream`/`logs:PutLogEvents` on its own log group (IAM5 does not
+ * metric filters, alarms) there must be no finding at all, suppressed or not: the function runs the newest Node
+ * runtime (L1), its role has no managed policy (IAM4) and only `logs:CreateLogStream`/`logs:PutLogEvents` on its own log group (IAM5 does not
  * flag the log group's `Arn` attribute).
  */
 import { App, Aspects, Stack } from 'aws-cdk-lib';
