@@ -10,13 +10,13 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { ClaimPredicate } from '../src/claim-predicate';
 import { ClerkLambdaAuthorizer, ClerkLambdaAuthorizerProps } from '../src/clerk-lambda-authorizer';
-import { REASONS } from '../src/private/contract';
-import { decisionRecord, logDecision, unauthorizedError } from '../src/private/lambda/respond';
 import { expectCfnLintClean } from './util/cfn-lint';
 import { metricFilterOutput, MetricFilterSpec } from './util/filter-pattern';
 import { bearer, eventFor, fixTime, Handler, Kind, KINDS, loadHandler } from './util/handler';
 import { consoleLine, invokeErrorLine, LogFormat } from './util/lambda-log';
 import { clerkV2Payload, sessionHeader, signJwt, TEST_ISSUER, testKeys, validToken } from './util/tokens';
+import { REASONS } from '../src/private/contract';
+import { decisionRecord, logDecision, unauthorizedError } from '../src/private/lambda/respond';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const FORMATS: readonly LogFormat[] = ['Text', 'JSON'];
@@ -242,7 +242,8 @@ function synthesizedFilters(): Array<MetricFilterSpec & { readonly metric: strin
   return Object.values(resources).map((r) => {
     const { FilterPattern, MetricTransformations } = r.Properties;
     const [t] = MetricTransformations;
-    const dimensions = t.Dimensions === undefined ? undefined : Object.fromEntries(t.Dimensions.map((d: { Key: string; Value: string }) => [d.Key, d.Value]));
+    const pairs: Array<{ Key: string; Value: string }> | undefined = t.Dimensions;
+    const dimensions = pairs === undefined ? undefined : Object.fromEntries(pairs.map((d) => [d.Key, d.Value]));
     return { metric: t.MetricName, filterPattern: FilterPattern, metricValue: t.MetricValue, dimensions };
   });
 }
