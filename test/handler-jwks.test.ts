@@ -214,6 +214,7 @@ describe('a garbage JWKS fails closed', () => {
     ['HTTP 404', { status: 404, body: 'not found' }, 'jwks_unavailable', 'jwks_fetch_failed'],
     ['a redirect (not followed)', { status: 302, body: '', headers: { location: 'http://127.0.0.1:1/jwks.json' } }, 'jwks_unavailable', 'jwks_fetch_failed'],
     ['empty key set', { status: 200, body: '{"keys":[]}' }, 'kid_unknown', 'kid_not_in_jwks'],
+    ['two keys under the kid', { status: 200, body: JSON.stringify({ keys: [keyA.jwk, keyA.jwk] }) }, 'kid_unknown', 'kid_ambiguous'],
     ['broken modulus', { status: 200, body: JSON.stringify({ keys: [{ ...keyA.jwk, n: 'AAAA' }] }) }, 'kid_unknown', 'key_unusable'],
     ['a 1024-bit key under the kid', { status: 200, body: JSON.stringify({ keys: [rsa1024.jwk] }) }, 'kid_unknown', 'key_unusable'],
     ['an EC key under the kid', { status: 200, body: JSON.stringify({ keys: [ec.jwk] }) }, 'kid_unknown', 'kid_not_in_jwks'],
