@@ -156,8 +156,8 @@ export interface ClerkLambdaAuthorizerProps {
    * Also log a decision line for every allowed request, not only for refused ones.
    *
    * Every refusal is logged with its reason code, always: that reason exists nowhere else. (A REST 401's record rides
-   * in the `Invoke Error` line the Lambda runtime writes for every thrown error; a 403 and an HTTP API refusal get a
-   * line of their own.) Allowed requests are not logged by default: with the results cache on (`resultsCacheTtl`),
+   * in the ERROR line the Lambda runtime writes for every thrown error; a 403 and an HTTP API refusal get a line of
+   * their own.) Allowed requests are not logged by default: with the results cache on (`resultsCacheTtl`),
    * API Gateway invokes the function only on a cache miss, so its log could not be a record of every allowed request
    * anyway, while API Gateway's access logs are: log `$context.authorizer.principalId` (REST) or
    * `$context.authorizer.userId` (REST and HTTP APIs) there (the README shows how). Turn this on to have the function
@@ -235,7 +235,9 @@ export interface ClerkLambdaAuthorizerProps {
    *
    * The log group this construct creates has the retention `logRetention` and the removal policy RETAIN (the CDK
    * default, kept on purpose: the decision log is audit data and outlives the stack; delete it by hand, or pass your
-   * own log group with the removal policy you want).
+   * own log group with the removal policy you want). The metric filters of the `metric*` methods go on whichever log
+   * group the function writes to: give the function a log group of its own, or other functions' lines of the same
+   * shape are counted too.
    *
    * @default - a log group created by this construct
    */

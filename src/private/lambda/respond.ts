@@ -104,9 +104,10 @@ export function decisionRecord(
  * The one error API Gateway turns into a 401 (any other error is a 500), carrying the decision record as its own
  * enumerable properties.
  *
- * The Lambda Node.js runtime logs every error a handler throws, as one ERROR line (`Invoke Error`) that includes the
- * error's own enumerable properties, and posts only its name, message and stack as the invocation error (API Gateway
- * reads the message). So a refused REST request's decision record travels in that line, which the runtime writes
+ * The Lambda Node.js runtime logs every error a handler throws, as one ERROR line that includes the error's own
+ * enumerable properties (Text format: `Invoke Error` and the error as JSON; JSON format: the error as the line's
+ * `message` object), and posts only its name, message and stack as the invocation error (API Gateway reads the
+ * message). So a refused REST request's decision record travels in that line, which the runtime writes
  * anyway, instead of a second line of ours: one line per decision, one log write less per 401.
  */
 export function unauthorizedError(record: DecisionRecord): Error {
