@@ -188,6 +188,9 @@ test('a server that never answers → 401 jwks_unavailable after CLERK_JWKS_TIME
   const handler = load({ CLERK_JWKS_TIMEOUT_MS: '200' });
   // The jest timeout (5 s) is the guard: the answer comes from the 200 ms fetch timeout.
   expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+  // The record says how the fetch failed (the next request, within the backoff, is refused at once for the same cause).
+  const out = await invoke(handler, restTokenEvent(bearer(tokenFor(keyA))));
+  expect(out.logs).toEqual([{ decision: 'unauthorized', reason: 'jwks_unavailable', detail: 'jwks_timeout', kid: 'ins_a', event: 'TOKEN' }]);
 }, 5000);
 
 test('the JWKS recovers: a failed fetch is retried once its backoff (1 s) has passed', async () => {
@@ -205,16 +208,16 @@ describe('a garbage JWKS fails closed', () => {
   const ec = makeKeys('ins_a', 'ec');
   const privateJwk = { ...keyA.privateKey.export({ format: 'jwk' }), kid: 'ins_a', use: 'sig', alg: 'RS256' };
   test.each<[string, { status: number; body: string; headers?: Record<string, string> }, string, string]>([
-    ['not JSON', { status: 200, body: '<html>oops</html>' }, 'jwks_unavailable', 'jwks_fetch_failed'],
-    ['empty body', { status: 200, body: '' }, 'jwks_unavailable', 'jwks_fetch_failed'],
+    ['not JSON', { status: 200, body: '<html>oops</html>' }, 'jwks_unavailable', 'jwks_not_json'],
+    ['empty body', { status: 200, body: '' }, 'jwks_unavailable', 'jwks_not_json'],
     ['JSON array', { status: 200, body: '[]' }, 'jwks_unavailable', 'jwks_invalid'],
     ['keys not an array', { status: 200, body: '{"keys":"x"}' }, 'jwks_unavailable', 'jwks_invalid'],
     ['keys with a non-object', { status: 200, body: '{"keys":[1]}' }, 'jwks_unavailable', 'jwks_invalid'],
-    ['HTTP 500', { status: 500, body: JSON.stringify({ keys: [keyA.jwk] }) }, 'jwks_unavailable', 'jwks_fetch_failed'],
-    ['HTTP 404', { status: 404, body: 'not found' }, 'jwks_unavailable', 'jwks_fetch_failed'],
-    ['a redirect (not followed)', { status: 302, body: '', headers: { location: 'http://127.0.0.1:1/jwks.json' } }, 'jwks_unavailable', 'jwks_fetch_failed'],
+    ['HTTP 500', { status: 500, body: JSON.stringify({ keys: [keyA.jwk] }) }, 'jwks_unavailable', 'jwks_http_status'],
+    ['HTTP 404', { status: 404, body: 'not found' }, 'jwks_unavailable', 'jwks_http_status'],
+    ['a redirect (not followed)', { status: 302, body: '', headers: { location: 'http://127.0.0.1:1/jwks.json' } }, 'jwks_unavailable', 'jwks_http_status'],
     ['empty key set', { status: 200, body: '{"keys":[]}' }, 'kid_unknown', 'kid_not_in_jwks'],
-    ['two keys under the kid', { status: 200, body: JSON.stringify({ keys: [keyA.jwk, keyA.jwk] }) }, 'kid_unknown', 'kid_ambiguous'],
+    ['two keys under the kid', { status: 200, body: JSON.stringify({ keys: [keyA.jwk, keyA.jwk] }) }, 'kid_unknown', 'kid_not_in_jwks'],
     ['broken modulus', { status: 200, body: JSON.stringify({ keys: [{ ...keyA.jwk, n: 'AAAA' }] }) }, 'kid_unknown', 'key_unusable'],
     ['a 1024-bit key under the kid', { status: 200, body: JSON.stringify({ keys: [rsa1024.jwk] }) }, 'kid_unknown', 'key_unusable'],
     ['an EC key under the kid', { status: 200, body: JSON.stringify({ keys: [ec.jwk] }) }, 'kid_unknown', 'kid_not_in_jwks'],

@@ -495,7 +495,9 @@ describe('the claims context is exactly what the predicate evaluated', () => {
   ])('a number too large for a double (%s) is refused: the predicate would see Infinity, the context null', async (_name, extra) => {
     const out = await invoke(existsN, restTokenEvent(bearer(rawToken(extra))));
     expect(out.status).toBe(401);
-    expect(out.logs).toEqual([{ decision: 'unauthorized', reason: 'token_malformed', sub: 'user_123', sid: 'sess_123', kid: 'ins_test', event: 'TOKEN' }]);
+    expect(out.logs).toEqual([
+      { decision: 'unauthorized', reason: 'token_malformed', detail: 'claims_not_serializable', sub: 'user_123', sid: 'sess_123', kid: 'ins_test', event: 'TOKEN' },
+    ]);
   });
 
   test('null claims and large finite numbers are kept, and the context holds them as evaluated', async () => {

@@ -156,7 +156,8 @@ function fetchFailure(e: unknown): Detail {
   const error = e as { name?: unknown; code?: unknown } | null;
   if (error?.name === 'TimeoutError') return 'jwks_timeout';
   if (error instanceof HttpStatusError) return 'jwks_http_status';
-  if (error instanceof SyntaxError) return 'jwks_not_json';
+  // By name: the fetch implementation's errors need not come from this module's realm.
+  if (error?.name === 'SyntaxError') return 'jwks_not_json';
   if (error?.code === 'ERR_JWKS_INVALID') return 'jwks_invalid';
   return 'jwks_fetch_failed';
 }
