@@ -141,6 +141,17 @@ export abstract class ClaimPredicate {
   }
 
   /**
+   * Any token the authorizer verifies: no condition on its claims.
+   *
+   * For a method or route that any signed-in user may call when the authorizer's own `predicate` is stricter
+   * (`addMethod(..., { predicate: ClaimPredicate.signedIn() })`). The token is still fully verified (signature,
+   * issuer, expiry, session status, `authorizedParties`, `audience`).
+   */
+  public static signedIn(): ClaimPredicate {
+    return new WirePredicate({ op: 'signedIn' });
+  }
+
+  /**
    * Every one of `predicates` holds.
    *
    * @param predicates 1 to 50 predicates

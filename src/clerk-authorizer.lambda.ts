@@ -14,6 +14,7 @@ import { EventKind, eventKind, extractToken, stageResource } from './private/lam
 import { decodeOrganization } from './private/lambda/organization';
 import { Detail, Reason, reject, Rejection } from './private/lambda/reasons';
 import { context, decisionRecord, LogDetails, logDecision, policy, PolicyResponse, SimpleResponse, unauthorizedError } from './private/lambda/respond';
+import type { RouteTarget } from './private/lambda/routes';
 import { Seen, verifyToken } from './private/lambda/verify';
 
 // Module scope, so it happens once per cold start and warm invocations reuse it: the configuration is validated
@@ -27,6 +28,8 @@ interface Decision {
   readonly detail?: Detail;
   readonly details?: LogDetails;
   readonly answer?: PolicyResponse | SimpleResponse;
+  /** The API's per-route rules, when it has some: an HTTP API then takes IAM answers only, refusals included. */
+  readonly target?: RouteTarget;
 }
 
 /**
@@ -57,7 +60,9 @@ async function handler(event: unknown): Promise<PolicyResponse | SimpleResponse>
       // A failing log write must not change the answer.
     }
   }
-  return outcome.answer ?? { isAuthorized: false };
+  if (outcome.answer !== undefined) return outcome.answer;
+  // An HTTP API with per-route rules takes IAM policies only: a refused token is denied the whole stage.
+  return outcome.target === undefined ? { isAuthorized: false } : policy('unauthorized', 'Deny', `${outcome.target.prefix}*`);
 }
 
 async function decide(event: Record<string, unknown>, kind: EventKind | undefined): Promise<Decision> {
@@ -65,23 +70,30 @@ async function decide(event: Record<string, unknown>, kind: EventKind | undefine
   // REST policies cover the whole stage; an event without a well-formed method ARN cannot be answered with one.
   const resource = kind === 'HTTP2' ? '' : stageResource(event.methodArn);
   if (resource === undefined) return refused(reject('event_unsupported', 'method_arn'));
+  // Per-route rules, for an API that has a route table (its id in CLERK_ROUTE_APIS); any other answers as before.
+  const target = config.routes?.target(kind === 'HTTP2' ? event.routeArn : event.methodArn);
 
   // 1. Extract.
   const token = extractToken(event, kind, config.sessionCookie);
-  if (typeof token !== 'string') return refused(token);
+  if (typeof token !== 'string') return refused(token, undefined, target);
 
   // 2. Verify.
   const seen: Seen = {};
   const verified = await verifyToken(token, config, Date.now(), seen);
-  if ('reason' in verified) return refused(verified, seen);
+  if ('reason' in verified) return refused(verified, seen, target);
   const details = { sub: verified.sub, sid: verified.sid, kid: seen.kid };
 
   // 3. Organization claims (also the context) and the predicate. Claims nobody can decode are refused rather than
   // read as "no organization", so that a `noneOf(...)` predicate cannot pass on them.
   const org = decodeOrganization(verified.payload);
   const claims = org === undefined ? undefined : jsonOf(verified.payload);
-  if (org === undefined) return refused(reject('token_malformed', 'organization_claims'), details);
-  if (claims === undefined) return refused(reject('token_malformed', 'claims_not_serializable'), details);
+  if (org === undefined) return refused(reject('token_malformed', 'organization_claims'), details, target);
+  if (claims === undefined) return refused(reject('token_malformed', 'claims_not_serializable'), details, target);
+  if (target !== undefined) {
+    // One answer for every route of the API (API Gateway caches it per token); the decision logged is this request's.
+    const { allowed, answer } = config.routes!.answer(target, verified.payload, org, verified.sub, context(verified, org, claims));
+    return { decision: allowed ? 'allow' : 'deny', reason: allowed ? 'ok' : 'predicate_failed', details, answer, target };
+  }
   if (config.predicate !== undefined && !evaluatePredicate(config.predicate, verified.payload, org)) {
     return {
       decision: 'deny',
@@ -101,8 +113,8 @@ async function decide(event: Record<string, unknown>, kind: EventKind | undefine
   };
 }
 
-function refused(rejection: Rejection, details?: LogDetails): Decision {
-  return { decision: 'unauthorized', reason: rejection.reason, detail: rejection.detail, details };
+function refused(rejection: Rejection, details?: LogDetails, target?: RouteTarget): Decision {
+  return { decision: 'unauthorized', reason: rejection.reason, detail: rejection.detail, details, target };
 }
 
 /**

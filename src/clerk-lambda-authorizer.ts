@@ -27,6 +27,7 @@ import {
   warnWeakSettings,
 } from './private/lambda-authorizer-validation';
 import { perApiScope } from './private/per-api';
+import { RouteRules } from './private/route-rules';
 import { addCorsGatewayResponses } from './private/rest-cors';
 import { RestPreflightWarning } from './private/rest-preflight';
 import { validateAuthorizerName, validateIssuer, validateStringList } from './private/validation';
@@ -113,6 +114,8 @@ export interface ClerkLambdaAuthorizerProps {
    * A condition on the verified claims that every allowed token must satisfy (roles, organization permissions, ...).
    *
    * A token that verifies but fails the predicate gets 403 on a REST API (`Deny` policy) and 403 on an HTTP API.
+   * This is the default rule: a method or route added with a `predicate` of its own (`addMethod`, `addRoutes`) uses
+   * that one instead; every other method or route using this authorizer uses this one.
    *
    * @default - any verified, active session token is allowed
    */
@@ -269,6 +272,38 @@ export interface ClerkLambdaRouteOptions extends apigwv2.BatchHttpRouteOptions {
    * @default [HttpMethod.ANY], i.e. GET, POST, PUT, PATCH, DELETE and HEAD
    */
   readonly methods?: apigwv2.HttpMethod[];
+
+  /**
+   * The rule of these routes, instead of the construct's `predicate`.
+   *
+   * The authorizer answers each token once for every route of the API (API Gateway caches one answer per token), with
+   * an IAM policy that allows the routes whose rule the token passes; an HTTP API with such a route gets IAM answers
+   * (simple responses off). `ClaimPredicate.signedIn()` opens the routes to any token this authorizer verifies.
+   * Routes whose paths overlap in IAM patterns (`/items/{id}` reaches `/items/{id}/comments`) and have different
+   * rules get a synth warning: a token that passes one rule and fails the other is denied on both. The API must be in
+   * the stack of this construct (the function must know its id).
+   *
+   * @default - the construct's `predicate`
+   */
+  readonly predicate?: ClaimPredicate;
+}
+
+/**
+ * Options of {@link ClerkLambdaAuthorizer.addMethod}: the method options, and the method's own rule.
+ */
+export interface ClerkLambdaMethodOptions extends apigw.MethodOptions {
+  /**
+   * The rule of this method, instead of the construct's `predicate`.
+   *
+   * The authorizer answers each token once for every method of the API (API Gateway caches one answer per token),
+   * with an IAM policy that allows the methods whose rule the token passes. `ClaimPredicate.signedIn()` opens the
+   * method to any token this authorizer verifies. Methods whose paths overlap in IAM patterns (`/items/{id}` reaches
+   * `/items/{id}/comments`) and have different rules get a synth warning: a token that passes one rule and fails the
+   * other is denied on both. The API must be in the stack of this construct (the function must know its id).
+   *
+   * @default - the construct's `predicate`
+   */
+  readonly predicate?: ClaimPredicate;
 }
 
 /**
@@ -326,6 +361,8 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
   private readonly perApi: LambdaAuthorizerOptions;
   private readonly restAuthorizers = new Map<apigw.IRestApi, apigw.IAuthorizer>();
   private readonly httpAuthorizers = new Map<apigwv2.IHttpApi, apigwv2.IHttpAuthorizer>();
+  /** Per-route rules: recorded by addMethod/addRoutes, rendered at synth. */
+  private readonly routeRules: RouteRules;
 
   constructor(scope: Construct, id: string, props: ClerkLambdaAuthorizerProps) {
     super(scope, id);
@@ -361,7 +398,7 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
     });
     this.logGroup.grantWrite(role);
 
-    this.function = new ClerkAuthorizerFunction(this, 'Function', {
+    const fn = new ClerkAuthorizerFunction(this, 'Function', {
       description: 'Verifies Clerk session tokens for API Gateway (cdk-clerk-authorizers)',
       architecture: props.architecture ?? lambda.Architecture.ARM_64,
       memorySize,
@@ -377,10 +414,22 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
       loggingFormat: lambda.LoggingFormat.JSON,
       role,
     });
+    this.function = fn;
     this.metrics = { scope: this, logGroup: this.logGroup, fn: this.function };
     this.jwksMode = publicKeyPem === undefined;
     const tokenValidationRegex = ClerkLambdaAuthorizer.TOKEN_VALIDATION_REGEX;
     this.perApi = { fn: this.function, name: authorizerName, cacheTtlSeconds, sessionCookie, tokenValidationRegex };
+    // addMethod/addRoutes run after the constructor: the route table is rendered at synth, by an aspect.
+    this.routeRules = new RouteRules(this, fn, predicate, () => [
+      ...[...this.restAuthorizers].map(([api, a]) => ({ api, apiId: api.restApiId, authorizerId: a.authorizerId })),
+      ...[...this.httpAuthorizers].map(([api, a]) => ({
+        api,
+        apiId: api.apiId,
+        authorizerId: a.authorizerId,
+        http: (a as apigwv2.HttpAuthorizer).node.defaultChild as apigwv2.CfnAuthorizer,
+      })),
+    ]);
+    Aspects.of(this).add(this.routeRules);
   }
 
   /**
@@ -478,25 +527,31 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
    * @param resource the resource to add the method to
    * @param httpMethod the HTTP method, e.g. `GET` or `ANY`
    * @param integration the integration (default: the resource's default integration)
-   * @param options method options; `authorizer` and `authorizationType` are set by this construct
+   * @param options method options; `authorizer` and `authorizationType` are set by this construct; `predicate` is the
+   * method's own rule
    */
   public addMethod(
     resource: apigw.IResource,
     httpMethod: string,
     integration?: apigw.Integration,
-    options?: apigw.MethodOptions,
+    options?: ClerkLambdaMethodOptions,
   ): apigw.Method {
-    validateMethodOptions(this, httpMethod, options);
+    const { predicate, ...methodOptions } = options ?? {};
+    validateMethodOptions(this, httpMethod, methodOptions);
+    const rule = predicate === undefined ? undefined : validatePredicateWire(this, predicate);
     const authorizer = this.authorizerForRestApi(resource.api);
-    return resource.addMethod(httpMethod, integration, {
-      ...options,
+    const method = resource.addMethod(httpMethod, integration, {
+      ...methodOptions,
       authorizationType: apigw.AuthorizationType.CUSTOM,
       authorizer,
     });
+    if (rule !== undefined) this.routeRules.record(resource.api, resource.api.restApiId, [method], rule);
+    return method;
   }
 
   /**
-   * Adds routes to an HTTP API, each protected by this authorizer (payload 2.0, simple responses).
+   * Adds routes to an HTTP API, each protected by this authorizer (payload 2.0; simple responses, or IAM policies once
+   * a route of the API has a `predicate` of its own).
    *
    * One route per method, created in the API's scope with the ids `HttpApi.addRoutes` uses (`<METHOD><path>`).
    * `HttpMethod.ANY` (the default) is expanded into GET, POST, PUT, PATCH, DELETE and HEAD, so that browser CORS
@@ -508,7 +563,10 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
    * @returns the routes created, in the order of their methods
    */
   public addRoutes(api: apigwv2.IHttpApi, options: ClerkLambdaRouteOptions): apigwv2.HttpRoute[] {
-    return addProtectedRoutes(api, this, options);
+    const rule = options.predicate === undefined ? undefined : validatePredicateWire(this, options.predicate);
+    const routes = addProtectedRoutes(api, this, options);
+    if (rule !== undefined) this.routeRules.record(api, api.apiId, routes, rule);
+    return routes;
   }
 
   /**

@@ -50,6 +50,10 @@ export enum EnvVar {
    * `jwksStaleIfError` prop). Written by the construct in JWKS mode.
    */
   JWKS_STALE_IF_ERROR_MS = 'CLERK_JWKS_STALE_IF_ERROR_MS',
+  /** Per-route rules: the route table file (`./route-table`), in a layer of the function. Absent: no per-route rules. */
+  ROUTES_FILE = 'CLERK_ROUTES_FILE',
+  /** Per-route rules: the ids of the APIs of the route table, comma-separated, in the table's order. */
+  ROUTE_APIS = 'CLERK_ROUTE_APIS',
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -86,6 +90,11 @@ export enum Limit {
   MAX_LIST_ENTRIES = 50,
   /** RSA keys shorter than this are refused, from a PEM or a JWKS; Clerk issues 2048-bit keys. */
   MIN_RSA_MODULUS_BITS = 2048,
+  /**
+   * API Gateway's quota on the size of a Lambda authorizer's result, in bytes ("AWS Lambda authorizer result size",
+   * 8 KB, not adjustable; Service Quotas code L-20859C74). Per-route answers stay within it.
+   */
+  MAX_AUTHORIZER_RESULT_BYTES = 8192,
 }
 
 /** The hosts on which a JWKS may be served over plain http: only a test serves one there. */

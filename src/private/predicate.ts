@@ -14,6 +14,7 @@
  * {"op":"exists","claim":P}                claim is present and not null
  * {"op":"orgRole","roles":[R,...]}         Clerk has({ role: R }) for one of the roles
  * {"op":"orgPermission","permissions":[..]} Clerk has({ permission: p }) for every permission
+ * {"op":"signedIn"}                        always true: any token the authorizer verified
  * {"op":"allOf"|"anyOf"|"noneOf","of":[node,...]}
  * ```
  * V is a string, a finite number or a boolean.
@@ -32,6 +33,7 @@ export type PredicateNode =
   | { readonly op: 'exists'; readonly claim: string }
   | { readonly op: 'orgRole'; readonly roles: readonly string[] }
   | { readonly op: 'orgPermission'; readonly permissions: readonly string[] }
+  | { readonly op: 'signedIn' }
   | { readonly op: 'allOf' | 'anyOf' | 'noneOf'; readonly of: readonly PredicateNode[] };
 
 /**
@@ -169,6 +171,7 @@ const FIELDS: Readonly<Record<string, Fields>> = {
   exists: { claim: 'claim' },
   orgRole: { roles: 'keys' },
   orgPermission: { permissions: 'keys' },
+  signedIn: {},
   allOf: COMBINATOR,
   anyOf: COMBINATOR,
   noneOf: COMBINATOR,

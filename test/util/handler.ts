@@ -18,6 +18,7 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { evaluatePolicy } from './iam-policy';
 import { NOW } from './tokens';
 
 /** The shipped handler bundle (`AUTHORIZER_BUNDLE` overrides it, e.g. to run the tests against a mutant). */
@@ -212,7 +213,9 @@ export async function invoke(handler: Handler, event: unknown): Promise<Invocati
   } catch {
     // A hostile test event with a throwing getter: the handler cannot tell its kind either.
   }
-  const status = threw ? restErrorStatus(error, http2) : http2 ? http2Status(result) : restStatus(result);
+  const status = threw
+    ? restErrorStatus(error, http2)
+    : isPerRouteAnswer(result, http2) ? perRouteStatus(result, event) : http2 ? http2Status(result) : restStatus(result);
   return threw ? { error, logs, lines, status } : { result, logs, lines, status };
 }
 
@@ -262,6 +265,27 @@ function restStatus(result: unknown): 200 | 403 | 500 {
   if (statement.Effect === 'Allow') return 200;
   if (statement.Effect === 'Deny') return 403;
   return 500;
+}
+
+/**
+ * An answer of per-route rules: an IAM policy on an HTTP API 2.0 event (simple responses off), or a policy with
+ * several statements or a list of resources.
+ */
+function isPerRouteAnswer(result: unknown, http2: boolean): boolean {
+  if (!isObject(result) || !isObject(result.policyDocument)) return false;
+  const statements = result.policyDocument.Statement;
+  return http2 || (Array.isArray(statements) && (statements.length !== 1 || Array.isArray(statements[0]?.Resource)));
+}
+
+/** What API Gateway answers for the event's own request (its method or route ARN) under a per-route policy. */
+function perRouteStatus(result: any, event: any): 200 | 403 | 500 {
+  if (typeof result.principalId !== 'string') return 500;
+  if (result.context !== undefined && !isFlatContext(result.context)) return 500;
+  try {
+    return evaluatePolicy(result.policyDocument, String(event.version === '2.0' ? event.routeArn : event.methodArn)) === 'allow' ? 200 : 403;
+  } catch {
+    return 500;
+  }
 }
 
 function http2Status(result: unknown): 200 | 403 | 500 {

@@ -2,6 +2,7 @@ import { createPublicKey, KeyObject } from 'node:crypto';
 import { Default, EnvVar, ISSUER_PATTERN, IssuerPath, isSecureJwksUrl, isStrongRsaKey, LambdaEnvVar, Limit, Pem } from '../contract';
 import { parsePredicate, PredicateNode } from '../predicate';
 import { KeySource, loadJwksKeySource } from './keys';
+import type { Routes } from './routes';
 
 /**
  * The handler's configuration, read once from the environment at cold start (the names, defaults and limits are the
@@ -33,6 +34,8 @@ export interface Config {
   readonly jsonLogs: boolean;
   /** The verification key: the PEM's, or the JWKS's (`CLERK_PUBLIC_KEY_PEM` / `CLERK_JWKS_URI`). */
   readonly keys: KeySource;
+  /** `CLERK_ROUTES_FILE` and `CLERK_ROUTE_APIS`: per-route rules by API id; undefined = none. */
+  readonly routes?: Routes;
 }
 
 /** The environment variables the handler reads. */
@@ -72,7 +75,22 @@ export function loadConfig(env: Env): Config {
     logAllowed: optional(env, EnvVar.LOG_ALLOWED, BOOLEAN) ?? false,
     jsonLogs: env[LambdaEnvVar.LOG_FORMAT]?.toUpperCase() === 'JSON',
     keys,
+    routes: routes(env),
   };
+}
+
+/**
+ * Per-route rules (`./routes`, a file of its own in the asset: `routes.js`), loaded only when the function has a
+ * route table: without one a cold start neither parses nor evaluates it.
+ */
+function routes(env: Env): Routes | undefined {
+  const file = env[EnvVar.ROUTES_FILE];
+  const apis = env[EnvVar.ROUTE_APIS];
+  if (file === undefined && apis === undefined) return undefined;
+  if (file === undefined || apis === undefined) throw new Error(`${EnvVar.ROUTES_FILE} and ${EnvVar.ROUTE_APIS} must be set together`);
+  // A plain require, left external by the bundler: it resolves next to the bundle at run time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./routes.js') as { loadRoutes(file: string, apis: string): Routes }).loadRoutes(file, apis);
 }
 
 /** A rule (for the error message) and a parse that returns undefined when the value breaks it. */

@@ -29,6 +29,8 @@ export function evaluatePredicate(node: PredicateNode, payload: Readonly<Record<
       return node.roles.some((r) => hasOrgRole(org, r));
     case 'orgPermission':
       return node.permissions.every((p) => hasOrgPermission(org, p));
+    case 'signedIn':
+      return true;
     case 'allOf':
       return node.of.every((c) => evaluatePredicate(c, payload, org));
     case 'anyOf':

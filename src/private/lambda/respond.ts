@@ -22,7 +22,7 @@ export interface PolicyResponse {
   readonly principalId: string;
   readonly policyDocument: {
     readonly Version: '2012-10-17';
-    readonly Statement: ReadonlyArray<{ readonly Action: 'execute-api:Invoke'; readonly Effect: 'Allow' | 'Deny'; readonly Resource: string }>;
+    readonly Statement: ReadonlyArray<{ readonly Action: 'execute-api:Invoke'; readonly Effect: 'Allow' | 'Deny'; readonly Resource: string | readonly string[] }>;
   };
   readonly context?: Readonly<Record<string, string>>;
 }

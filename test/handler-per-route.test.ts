@@ -1,0 +1,267 @@
+/**
+ * Per-route rules in the handler: one answer per token that is right for every route of the API.
+ *
+ * The property test builds random route sets (methods, nested paths, path parameters, greedy paths) with random
+ * rules, the table the construct would render for them (`buildApiTable`, the construct's own code), loads the shipped
+ * bundle with that table, and for random tokens checks every route's concrete request against the answer with an
+ * independent IAM policy evaluator (`test/util/iam-policy.ts`): the answer applied to the request equals the rule of
+ * the route API Gateway would pick for it, or is a deny on a route the synth warned about; never a false allow.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fc from 'fast-check';
+import { evaluatePredicate } from '../src/private/lambda/evaluate';
+import { decodeOrganization } from '../src/private/lambda/organization';
+import { PredicateNode } from '../src/private/predicate';
+import { buildApiTable, RouteGroup, routePattern, RouteSpec, SIGNED_IN } from '../src/private/route-table';
+import { bearer, fixTime, Handler, invoke, loadHandler } from './util/handler';
+import { answerBytes, evaluatePolicy } from './util/iam-policy';
+import { clerkV2Payload, sessionHeader, signJwt, TEST_ISSUER, testKeys } from './util/tokens';
+
+const API = 'abcdef1234';
+const OTHER_API = 'zzzzzz9999';
+const PREFIX = `arn:aws:execute-api:us-east-1:123456789012:${API}`;
+
+/** The rules routes draw from: index into RULES, or SIGNED_IN. */
+const RULES: PredicateNode[] = [
+  { op: 'eq', claim: 'metadata.a', value: 1 },
+  { op: 'eq', claim: 'metadata.b', value: true },
+  { op: 'orgRole', roles: ['org:admin'] },
+  { op: 'anyOf', of: [{ op: 'eq', claim: 'metadata.a', value: 1 }, { op: 'orgRole', roles: ['org:admin'] }] },
+];
+
+interface TestRoute {
+  readonly method: string;
+  readonly segments: readonly string[];
+  readonly rule: number;
+}
+
+const pathOf = (r: TestRoute): string => `/${r.segments.join('/')}`;
+const labelOf = (r: TestRoute): string => `${r.method} ${pathOf(r)}`;
+
+/** Writes a route table file for one API and returns the handler's environment. */
+function routesEnv(apis: Array<{ groups: RouteGroup[]; iam?: boolean }>, ids: string[], extra: Record<string, string> = {}): Record<string, string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clerk-routes-test-'));
+  const file = path.join(dir, 'clerk-routes.json');
+  fs.writeFileSync(file, JSON.stringify({ v: 1, rules: RULES, apis }));
+  return {
+    CLERK_ISSUER: TEST_ISSUER,
+    CLERK_PUBLIC_KEY_PEM: testKeys().publicKeyPem,
+    CLERK_ROUTES_FILE: file,
+    CLERK_ROUTE_APIS: ids.join(','),
+    ...extra,
+  };
+}
+
+/**
+ * The route API Gateway picks for a concrete request: among routes whose method is the request's (or ANY) and whose
+ * path matches, the most specific one (per segment: a literal before `{p}` before `{p+}`; then an exact method before
+ * ANY).
+ */
+function resolve(routes: readonly TestRoute[], method: string, segments: readonly string[]): TestRoute | undefined {
+  const rank = (r: TestRoute): number[] | undefined => {
+    if (r.method !== method && r.method !== 'ANY') return undefined;
+    const ranks: number[] = [];
+    for (let i = 0; i < r.segments.length; i++) {
+      const s = r.segments[i];
+      if (s.endsWith('+}')) return i < segments.length ? [...ranks, 2, r.method === 'ANY' ? 1 : 0] : undefined;
+      if (i >= segments.length) return undefined;
+      if (s.startsWith('{')) ranks.push(1);
+      else if (s === segments[i]) ranks.push(0);
+      else return undefined;
+    }
+    return r.segments.length === segments.length ? [...ranks, 3, r.method === 'ANY' ? 1 : 0] : undefined;
+  };
+  const compare = (x: number[], y: number[]): number => {
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return x.length - y.length;
+  };
+  let best: TestRoute | undefined;
+  let bestRank: number[] | undefined;
+  for (const r of routes) {
+    const k = rank(r);
+    if (k !== undefined && (bestRank === undefined || compare(k, bestRank) < 0)) {
+      best = r;
+      bestRank = k;
+    }
+  }
+  return best;
+}
+
+const segmentArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom('a', 'b', 'c') },
+  { weight: 2, arbitrary: fc.constant('{p}') },
+);
+const routeArb = (methods: string[]): fc.Arbitrary<TestRoute> =>
+  fc.record({
+    method: fc.constantFrom(...methods),
+    segments: fc.tuple(fc.array(segmentArb, { minLength: 0, maxLength: 3 }), fc.boolean()).map(([s, greedy]) => (greedy ? [...s, '{proxy+}'] : s)),
+    rule: fc.integer({ min: SIGNED_IN, max: RULES.length - 1 }),
+  });
+const routesArb = (methods: string[]): fc.Arbitrary<TestRoute[]> =>
+  fc.uniqueArray(routeArb(methods), { minLength: 1, maxLength: 12, selector: (r) => labelOf(r) });
+
+/** A concrete request for a route: parameter values never equal a literal segment (`v1`), greedy ones span segments. */
+const requestArb = (route: TestRoute): fc.Arbitrary<{ method: string; segments: string[] }> =>
+  fc.record({
+    method: route.method === 'ANY' ? fc.constantFrom('GET', 'POST', 'DELETE', 'PUT') : fc.constant(route.method),
+    segments: fc.tuple(...route.segments.map((s) =>
+      s === '{proxy+}' ? fc.constantFrom(['v1'], ['v1', 'v2'], ['v1', 'a']) : s.startsWith('{') ? fc.constantFrom(['v1'], ['v2']) : fc.constant([s]),
+    )).map((parts) => parts.flat()),
+  });
+
+const claimsArb = fc.record({
+  a: fc.constantFrom(1, 2, undefined),
+  b: fc.constantFrom(true, undefined),
+  org: fc.constantFrom('admin', 'member', undefined),
+});
+type Claims = { a?: number; b?: boolean; org?: string };
+
+function payloadFor(c: Claims): Record<string, unknown> {
+  const metadata: Record<string, unknown> = {};
+  if (c.a !== undefined) metadata.a = c.a;
+  if (c.b !== undefined) metadata.b = c.b;
+  return clerkV2Payload({ metadata, o: c.org === undefined ? undefined : { id: 'org_1', slg: 'acme', rol: c.org, per: '', fpm: '' } });
+}
+
+function ruleHolds(rule: number, payload: Record<string, unknown>): boolean {
+  return rule === SIGNED_IN || evaluatePredicate(RULES[rule], payload, decodeOrganization(payload)!);
+}
+
+function restEvent(token: string, arn: string): Record<string, unknown> {
+  return { type: 'TOKEN', authorizationToken: bearer(token), methodArn: arn };
+}
+
+function http2Event(token: string, arn: string): Record<string, unknown> {
+  return { version: '2.0', type: 'REQUEST', routeArn: arn, identitySource: [bearer(token)], headers: { authorization: bearer(token) }, requestContext: {} };
+}
+
+beforeEach(() => {
+  fixTime();
+});
+afterEach(() => jest.restoreAllMocks());
+
+describe.each([
+  ['REST', ['GET', 'POST', 'DELETE', 'ANY'], 'prod', false],
+  ['HTTP', ['GET', 'POST', 'DELETE', 'ANY'], '$default', true],
+])('%s: the answer is right for every route (property)', (_kind, methods, stage, iam) => {
+  test('equals each route\'s rule on the token, or is a deny on a route the synth warned about; never a false allow', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        routesEnvArb(methods),
+        fc.array(claimsArb, { minLength: 1, maxLength: 3 }),
+        async ({ routes, requests }, tokens) => {
+          const specs: RouteSpec[] = routes.map((r) => ({ pattern: routePattern(r.method, pathOf(r)), rule: r.rule, label: labelOf(r) }));
+          const { groups, overlaps } = buildApiTable(specs);
+          const warned = new Set(overlaps.map((o) => o.denied.label));
+          const handler = loadHandler(routesEnv([{ groups, ...(iam ? { iam: true } : {}) }], [API]));
+          for (const claims of tokens) {
+            const payload = payloadFor(claims);
+            const token = signJwt(sessionHeader(), payload, testKeys().privateKey);
+            for (const request of requests) {
+              const target = resolve(routes, request.method, request.segments);
+              if (target === undefined) continue; // API Gateway answers 404/403 itself; the authorizer never runs
+              const arn = `${PREFIX}/${stage}/${request.method}/${request.segments.join('/')}`;
+              const out = await invoke(handler, iam ? http2Event(token, arn) : restEvent(token, arn));
+              const answer = out.result as { policyDocument: unknown };
+              const verdict = evaluatePolicy(answer.policyDocument, arn);
+              const expected = ruleHolds(target.rule, payload) ? 'allow' : 'deny';
+              const context = `${labelOf(target)} for ${arn}, token ${JSON.stringify(claims)}, routes ${JSON.stringify(routes.map(labelOf))}`;
+              if (expected === 'deny') expect({ verdict, context }).toEqual({ verdict: 'deny', context });
+              else if (!warned.has(labelOf(target))) expect({ verdict, context }).toEqual({ verdict: 'allow', context });
+              // The decision record tells what happened to this request.
+              expect(out.logs.at(-1)?.decision ?? 'allow').toBe(verdict === 'allow' ? 'allow' : 'deny');
+            }
+          }
+        },
+      ),
+      { numRuns: Number(process.env.FC_RUNS ?? 60) },
+    );
+  });
+});
+
+/** A route set and, for each route, a few concrete requests. */
+function routesEnvArb(methods: string[]): fc.Arbitrary<{ routes: TestRoute[]; requests: Array<{ method: string; segments: string[] }> }> {
+  return routesArb(methods).chain((routes) =>
+    fc.tuple(...routes.map((r) => fc.array(requestArb(r), { minLength: 1, maxLength: 2 }))).map((lists) => ({ routes, requests: lists.flat() })),
+  );
+}
+
+describe('answers', () => {
+  const groups = buildApiTable([
+    { pattern: 'GET/invoices', rule: 0, label: 'GET /invoices' },
+    { pattern: 'DELETE/invoices', rule: 2, label: 'DELETE /invoices' },
+    { pattern: 'GET/me', rule: SIGNED_IN, label: 'GET /me' },
+  ]).groups;
+  let handler: Handler;
+  beforeEach(() => {
+    handler = loadHandler(routesEnv([{ groups }, { groups, iam: true }], [API, 'http123456']));
+  });
+  const token = (claims: Claims): string => signJwt(sessionHeader(), payloadFor(claims), testKeys().privateKey);
+
+  test('every rule passes: the whole stage, exactly the answer without per-route rules', async () => {
+    const out = await invoke(handler, restEvent(token({ a: 1, org: 'admin' }), `${PREFIX}/prod/GET/me`));
+    expect(out.status).toBe(200);
+    expect(out.result).toMatchObject({
+      principalId: 'user_123',
+      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${PREFIX}/prod/*` }] },
+    });
+  });
+
+  test('mixed: one Allow listing the passing routes; 200 on one route and 403 on another from one answer', async () => {
+    const t = token({ a: 1 });
+    const out = await invoke(handler, restEvent(t, `${PREFIX}/prod/GET/invoices`));
+    expect(out.result).toEqual({
+      principalId: 'user_123',
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${PREFIX}/prod/GET/me*`, `${PREFIX}/prod/GET/invoices*`] }],
+      },
+      context: expect.objectContaining({ userId: 'user_123' }),
+    });
+    const policy = (out.result as { policyDocument: unknown }).policyDocument;
+    expect(evaluatePolicy(policy, `${PREFIX}/prod/GET/invoices`)).toBe('allow');
+    expect(evaluatePolicy(policy, `${PREFIX}/prod/DELETE/invoices`)).toBe('deny');
+    expect(out.logs).toEqual([]);
+    const denied = await invoke(handler, restEvent(t, `${PREFIX}/prod/DELETE/invoices`));
+    expect(denied.result).toEqual(out.result);
+    expect(denied.logs).toEqual([{ decision: 'deny', reason: 'predicate_failed', sub: 'user_123', sid: 'sess_123', kid: 'ins_test', event: 'TOKEN' }]);
+  });
+
+  test('an API without a table is answered as without per-route rules', async () => {
+    const out = await invoke(handler, restEvent(token({}), `arn:aws:execute-api:us-east-1:123456789012:${OTHER_API}/prod/DELETE/invoices`));
+    expect(out.status).toBe(200);
+    const http = await invoke(handler, http2Event(token({}), `arn:aws:execute-api:us-east-1:123456789012:${OTHER_API}/$default/GET/x`));
+    expect(http.result).toMatchObject({ isAuthorized: true });
+  });
+
+  test('HTTP API with a table: IAM answers, and a refused token gets a Deny policy for the stage', async () => {
+    const arn = 'arn:aws:execute-api:us-east-1:123456789012:http123456/$default/DELETE/invoices';
+    const out = await invoke(handler, http2Event(token({ a: 1 }), arn));
+    expect(evaluatePolicy((out.result as { policyDocument: unknown }).policyDocument, arn)).toBe('deny');
+    const refused = await invoke(handler, http2Event('not-a-token', arn));
+    expect(refused.result).toEqual({
+      principalId: 'unauthorized',
+      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: 'arn:aws:execute-api:us-east-1:123456789012:http123456/$default/*' }] },
+    });
+  });
+
+  test.each([20, 100, 300])('%i routes: the answer stays within 8 KB', async (count) => {
+    // Worst case for the allow-list: every route its own rule pattern, half of them passing.
+    const specs: RouteSpec[] = [];
+    for (let i = 0; i < count; i++) specs.push({ pattern: routePattern(i % 2 === 0 ? 'GET' : 'DELETE', `/resource-${i}/{id}`), rule: i % 2 === 0 ? 0 : 2, label: `${i}` });
+    const table = buildApiTable(specs);
+    const h = loadHandler(routesEnv([{ groups: table.groups }], [API]));
+    const out = await invoke(h, restEvent(token({ a: 1 }), `${PREFIX}/prod/GET/resource-0/42`));
+    expect(answerBytes(out.result)).toBeLessThanOrEqual(8192);
+    expect(evaluatePolicy((out.result as { policyDocument: unknown }).policyDocument, `${PREFIX}/prod/GET/resource-0/42`)).toBe('allow');
+  });
+});
+
+test('misconfiguration fails at cold start naming the variable', () => {
+  expect(() => loadHandler({ CLERK_ISSUER: TEST_ISSUER, CLERK_PUBLIC_KEY_PEM: testKeys().publicKeyPem, CLERK_ROUTES_FILE: '/nonexistent/clerk-routes.json', CLERK_ROUTE_APIS: API }))
+    .toThrow(/^CLERK_ROUTES_FILE /);
+  const env = routesEnv([{ groups: [{ r: 0, c: ['GET/*'] }] }], ['a', 'b']);
+  expect(() => loadHandler(env)).toThrow('CLERK_ROUTE_APIS must list 1 distinct API ids, comma-separated, got: "a,b"');
+});
