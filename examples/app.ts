@@ -4,9 +4,13 @@
  * - `JwtHttpApi` (HTTP API): `GET /me` behind API Gateway's native JWT authorizer (`ClerkJwtAuthorizer`). No Lambda
  *   runs for authorization; API Gateway checks the signature, `iss`, `aud` and the token's times.
  * - `AdminRestApi` (REST API): `GET /admin` behind a `ClerkLambdaAuthorizer` that requires `metadata.role` = `admin`
- *   (the claim Clerk's "Customize session token" adds with `{"metadata": "{{user.public_metadata}}"}`).
- * - `AppHttpApi` (HTTP API): `GET /admin` behind the same Lambda authorizer (one function serves both APIs), and
- *   `GET /invoices` behind a second one that requires the Clerk organization permission `org:invoices:read`.
+ *   (the claim Clerk's "Customize session token" adds with `{"metadata": "{{user.public_metadata}}"}`), and `GET /me`
+ *   behind the same authorizer with a rule of its own: any signed-in user (per-route rules: one authorizer, one
+ *   cached answer per token that allows `/me` and denies `/admin` to a member).
+ * - `AppHttpApi` (HTTP API): `GET /admin` behind the same Lambda authorizer (one function serves both APIs), and the
+ *   invoices routes behind a second one whose default rule is the Clerk organization permission `org:invoices:read`
+ *   (`GET /invoices`), with per-route rules for `DELETE /invoices` (organization role `org:admin`) and `GET /me`
+ *   (any signed-in user).
  *
  * Every route reaches one echo function that answers with the authorizer context it received, which shows where a
  * backend reads the caller's identity on each kind of API.
@@ -88,6 +92,10 @@ export class ClerkExampleStack extends Stack {
       defaultCorsPreflightOptions: { allowOrigins: props.appOrigins, allowHeaders: ['Authorization', 'Content-Type'] },
     });
     admins.addMethod(restApi.root.addResource('admin'), 'GET', new apigw.LambdaIntegration(backend));
+    // A rule of its own: any signed-in user, through the same authorizer and the same cached answer.
+    admins.addMethod(restApi.root.addResource('me'), 'GET', new apigw.LambdaIntegration(backend), {
+      predicate: ClaimPredicate.signedIn(),
+    });
 
     const appApi = new apigwv2.HttpApi(this, 'AppHttpApi', { corsPreflight: cors });
     // An HTTP API integration belongs to one API: one per API, shared by that API's routes.
@@ -102,6 +110,19 @@ export class ClerkExampleStack extends Stack {
       predicate: ClaimPredicate.orgPermission('org:invoices:read'),
     });
     invoiceReaders.addRoutes(appApi, { path: '/invoices', methods: [apigwv2.HttpMethod.GET], integration: appBackend });
+    // Per-route rules on the same authorizer: the HTTP API's authorizer then answers with IAM policies.
+    invoiceReaders.addRoutes(appApi, {
+      path: '/invoices',
+      methods: [apigwv2.HttpMethod.DELETE],
+      integration: appBackend,
+      predicate: ClaimPredicate.orgRole('org:admin'),
+    });
+    invoiceReaders.addRoutes(appApi, {
+      path: '/me',
+      methods: [apigwv2.HttpMethod.GET],
+      integration: appBackend,
+      predicate: ClaimPredicate.signedIn(),
+    });
 
     new CfnOutput(this, 'JwtHttpApiUrl', { value: jwtApi.apiEndpoint });
     new CfnOutput(this, 'AdminRestApiUrl', { value: restApi.url });

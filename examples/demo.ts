@@ -24,6 +24,7 @@ import { App } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { ClerkExampleStack } from './app';
 import { bearer, httpEvent, invoke, loadHandler, restTokenEvent } from '../test/util/handler';
+import { evaluatePolicy } from '../test/util/iam-policy';
 import { clerkV1Payload, clerkV2Payload, makeKeys, sessionHeader, signJwt, TEMPLATE_CATEGORY } from '../test/util/tokens';
 
 /** The demo Clerk instance and app. */
@@ -147,6 +148,10 @@ async function main(): Promise<number> {
       { api: rest, route: 'GET /admin', token: 'minted for another origin (azp)', authorization: otherOrigin, expect: 401, reason: 'azp_mismatch' },
       { api: rest, route: 'GET /admin', token: 'JWT-template token, 1 h, no sid', authorization: template60, expect: 401, reason: 'category_not_session' },
       { api: rest, route: 'GET /admin', token: 'pending session (sts pending)', authorization: pending, expect: 401, reason: 'session_pending' },
+      // Per-route rules: one authorizer, one answer per token; GET /me is open to any signed-in user, GET /admin is not.
+      { api: rest, route: 'GET /me', token: 'member session (role member)', authorization: member, expect: 200, reason: NOT_LOGGED },
+      { api: rest, route: 'GET /admin', token: 'member session, same answer as GET /me', authorization: member, expect: 403, reason: 'predicate_failed' },
+      { api: rest, route: 'GET /me', token: 'expired a minute ago', authorization: expired, expect: 401, reason: 'expired' },
       { api: http, route: 'GET /admin', token: 'admin session', authorization: admin, expect: 200, reason: NOT_LOGGED },
       { api: http, route: 'GET /admin', token: 'member session (role member)', authorization: member, expect: 403, reason: 'predicate_failed' },
       { api: http, route: 'GET /admin', token: 'no Authorization header', expect: 401, reason: 'gateway: identity source missing' },
@@ -157,6 +162,11 @@ async function main(): Promise<number> {
       { api: http, route: 'GET /invoices', token: 'org member, invoices:write only', authorization: writerOnly, expect: 403, reason: 'predicate_failed' },
       { api: http, route: 'GET /invoices', token: 'no active organization', authorization: noOrg, expect: 403, reason: 'predicate_failed' },
       { api: http, route: 'GET /invoices', token: 'admin session (no org)', authorization: admin, expect: 403, reason: 'predicate_failed' },
+      // Per-route rules on the invoices authorizer (IAM answers): reading needs invoices:read, deleting org:admin.
+      { api: http, route: 'DELETE /invoices', token: 'org accountant, invoices:read (v2)', authorization: accountant, expect: 403, reason: 'predicate_failed' },
+      { api: http, route: 'GET /me', token: 'no active organization', authorization: noOrg, expect: 200, reason: NOT_LOGGED },
+      { api: http, route: 'GET /invoices', token: 'no active organization, same answer as GET /me', authorization: noOrg, expect: 403, reason: 'predicate_failed' },
+      { api: http, route: 'GET /me', token: 'forged: signed by another key', authorization: otherKey, expect: 403, reason: 'signature_invalid' },
     ];
 
     const gateway = new Gateway(template, stack, assembly.directory);
@@ -181,7 +191,9 @@ async function main(): Promise<number> {
       '\nstatus: what API Gateway answers. reason: the decision record in the function\'s log (`{"decision":...,"reason":...}`, ' +
         'for a REST 401 inside the Lambda runtime\'s "Invoke Error" line), "gateway: ..." when API Gateway answers ' +
         `without invoking the function, or "${NOT_LOGGED}" (allowed requests are logged only with logAllowedRequests: true).\n` +
-        'HTTP APIs answer 403 for every refused token: simple responses have no 401 (a missing header is still 401).',
+        'HTTP APIs answer 403 for every refused token: simple responses have no 401 (a missing header is still 401).\n' +
+        'Per-route rules: one answer per token covers every route of the API (API Gateway caches it); a "same answer" row ' +
+        'gets the very policy of the row above (the demo invokes again; the answer does not depend on the route asked).',
     );
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (failures > 0) {
@@ -348,14 +360,16 @@ class Gateway {
       return { status: error instanceof Error && error.message === 'Unauthorized' ? 401 : 500, reason, backend: '' };
     }
     const r = result as any;
-    const effect = r?.policyDocument?.Statement?.[0]?.Effect;
     const context = r?.context ?? {};
     if (Object.values(context).some((v) => typeof v === 'object')) return { status: 500, reason: `${reason} (object in context)`, backend: '' };
-    if (effect === 'Allow') return { status: 200, reason, backend: backendView('requestContext.authorizer', context) };
-    return { status: effect === 'Deny' ? 403 : 500, reason, backend: '' };
+    const status = policyStatus(r?.policyDocument, methodArn);
+    return { status, reason, backend: status === 200 ? backendView('requestContext.authorizer', context) : '' };
   }
 
-  /** HTTP API: the route's Lambda authorizer (payload 2.0, simple responses), its identity source, then the function. */
+  /**
+   * HTTP API: the route's Lambda authorizer (payload 2.0: simple responses, or IAM policies with per-route rules), its
+   * identity source, then the function.
+   */
   private async httpRequest(s: Scenario): Promise<Outcome> {
     const apiId = this.apiLogicalId(s.api);
     const route = this.template.ofType('AWS::ApiGatewayV2::Route').find((id) => {
@@ -366,8 +380,8 @@ class Gateway {
     const r = this.template.resources[route].Properties!;
     if (r.AuthorizationType !== 'CUSTOM') throw new Error(`${s.api} ${s.route} is not behind a Lambda authorizer`);
     const authorizer = this.template.resources[referenced(r.AuthorizerId)!].Properties!;
-    if (authorizer.AuthorizerPayloadFormatVersion !== '2.0' || authorizer.EnableSimpleResponses !== true) {
-      throw new Error(`${s.api} ${s.route}: expected payload 2.0 with simple responses`);
+    if (authorizer.AuthorizerPayloadFormatVersion !== '2.0' || typeof authorizer.EnableSimpleResponses !== 'boolean') {
+      throw new Error(`${s.api} ${s.route}: expected payload 2.0`);
     }
     // A missing identity source is a 401 from API Gateway, without invoking the function.
     if ((authorizer.IdentitySource ?? []).includes('$request.header.Authorization') && !s.authorization) {
@@ -384,6 +398,11 @@ class Gateway {
     const { result, error, reason } = await invokeCapturing(fn, event);
     if (error !== undefined) return { status: 500, reason, backend: '' };
     const answer = result as any;
+    if (authorizer.EnableSimpleResponses === false) {
+      // IAM answers (per-route rules): the policy decides for this route's ARN.
+      const status = policyStatus(answer?.policyDocument, event.routeArn);
+      return { status, reason, backend: status === 200 ? backendView('requestContext.authorizer.lambda', answer.context ?? {}) : '' };
+    }
     if (answer?.isAuthorized === true) return { status: 200, reason, backend: backendView('requestContext.authorizer.lambda', answer.context ?? {}) };
     return { status: answer?.isAuthorized === false ? 403 : 500, reason, backend: '' };
   }
@@ -406,8 +425,17 @@ class Gateway {
     if (asset === undefined) throw new Error(`${this.template.pathOf(logicalId)}: no file asset for its code`);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(props.Environment?.Variables ?? {})) {
-      if (typeof v !== 'string') throw new Error(`${k} is not a plain string in the template: ${JSON.stringify(v)}`);
-      env[k] = v;
+      // The API ids of per-route rules are references, resolved at deployment: the demo's fake ids stand in.
+      const value = resolveIds(v);
+      if (typeof value !== 'string') throw new Error(`${k} is not a plain string in the template: ${JSON.stringify(v)}`);
+      env[k] = value;
+    }
+    // The route table of per-route rules is a layer (/opt in Lambda): read it from the layer's asset.
+    for (const layer of props.Layers ?? []) {
+      const content = this.template.resources[referenced(layer)!].Properties!.Content;
+      const dir = this.assetSources[content.S3Key];
+      const file = env.CLERK_ROUTES_FILE;
+      if (dir !== undefined && file?.startsWith('/opt/')) env.CLERK_ROUTES_FILE = path.join(this.assemblyDir, dir, file.slice('/opt/'.length));
     }
     const [file, exportName] = String(props.Handler).split('.');
     const handler = loadHandler(env, path.join(this.assemblyDir, asset, `${file}.js`), exportName);
@@ -415,6 +443,27 @@ class Gateway {
     this.functions.set(logicalId, fn);
     return fn;
   }
+}
+
+/** What API Gateway answers under an IAM policy answer for the request's ARN: 200, 403, or 500 if malformed. */
+function policyStatus(policyDocument: unknown, arn: string): Status {
+  try {
+    return evaluatePolicy(policyDocument, arn) === 'allow' ? 200 : 403;
+  } catch {
+    return 500;
+  }
+}
+
+/** A template value with `{ Ref }` to an API replaced by its fake id and `Fn::Join` applied. */
+function resolveIds(value: unknown): unknown {
+  if (typeof value === 'string' || value === null || typeof value !== 'object') return value;
+  const v = value as Record<string, any>;
+  if (typeof v.Ref === 'string') return fakeApiId(v.Ref);
+  if (Array.isArray(v['Fn::Join'])) {
+    const parts = (v['Fn::Join'][1] as unknown[]).map(resolveIds);
+    return parts.every((p) => typeof p === 'string') ? parts.join(v['Fn::Join'][0]) : value;
+  }
+  return value;
 }
 
 /** The reason column of an allowed request: by default (`logAllowedRequests: false`) it writes no line. */
