@@ -84,6 +84,7 @@ function check(kind, sub, methodArn, expect, threw, err, res) {
     return '';
   }
   if (threw) return `${kind}: unexpected throw ${err && err.name}: ${err && err.message}`;
+  if (expect.resource === 'policy') return checkPolicy(kind, sub, methodArn, expect, res);
   const effect = kind === 'valid' ? 'Allow' : 'Deny';
   const st = res && res.policyDocument && Array.isArray(res.policyDocument.Statement) && res.policyDocument.Statement;
   if (!st || st.length !== 1) return `${kind}: malformed response ${describe(res)}`;
@@ -92,6 +93,37 @@ function check(kind, sub, methodArn, expect, threw, err, res) {
   if (st[0].Action !== 'execute-api:Invoke') return `${kind}: bad Action ${st[0].Action}`;
   const resource = expect.resource === 'stage' ? stageArn(methodArn) : methodArn;
   if (st[0].Resource !== resource) return `${kind}: expected Resource ${resource}, got ${st[0].Resource}`;
+  if (res.principalId !== sub) return `${kind}: principalId is not the token's sub`;
+  if (!isScalarMap(res.context)) return `${kind}: context is not a map of scalars (API Gateway answers 500)`;
+  if (kind === 'valid' && expect.contextUserId && (!res.context || res.context.userId !== sub)) {
+    return `${kind}: context.userId is not the token's sub`;
+  }
+  return '';
+}
+
+/**
+ * Per-route rules: the answer is an IAM policy for every route; what counts is its decision for the requested method
+ * ARN (explicit Deny wins, else a matching Allow, else deny; `*` any run of characters, `?` one).
+ */
+function checkPolicy(kind, sub, methodArn, expect, res) {
+  const doc = res && res.policyDocument;
+  if (!doc || doc.Version !== '2012-10-17' || !Array.isArray(doc.Statement) || doc.Statement.length === 0) {
+    return `${kind}: malformed response ${describe(res)}`;
+  }
+  const glob = (p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[\\s\\S]*').replace(/\?/g, '[\\s\\S]')}$`);
+  let allowed = false;
+  for (const st of doc.Statement) {
+    if (st.Action !== 'execute-api:Invoke' || (st.Effect !== 'Allow' && st.Effect !== 'Deny')) return `${kind}: bad statement`;
+    const resources = typeof st.Resource === 'string' ? [st.Resource] : st.Resource;
+    if (!resources.some((r) => glob(r).test(methodArn))) continue;
+    if (st.Effect === 'Deny') {
+      allowed = false;
+      break;
+    }
+    allowed = true;
+  }
+  const want = kind === 'valid';
+  if (allowed !== want) return `${kind}: expected ${want ? 'allow' : 'deny'} for the method ARN, got ${allowed ? 'allow' : 'deny'}`;
   if (res.principalId !== sub) return `${kind}: principalId is not the token's sub`;
   if (!isScalarMap(res.context)) return `${kind}: context is not a map of scalars (API Gateway answers 500)`;
   if (kind === 'valid' && expect.contextUserId && (!res.context || res.context.userId !== sub)) {

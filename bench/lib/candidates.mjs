@@ -31,6 +31,22 @@ export const CANDIDATES = [
     semantics: 'diagnostic: the shipped bundle configured from a stack with logAllowedRequests: true (one JSON line per allow too)',
   },
   {
+    // The shipped bundle from a stack with 20 routes on one REST API, each with its own rule (per-route rules, issue
+    // 12): the answer is an IAM policy for all 20 routes, built from the route table in the function's layer. The
+    // admin token passes some rules and fails others, so every valid call builds (or reuses) a mixed answer.
+    id: 'ours-routes20',
+    name: 'cdk-clerk-authorizers, 20 routes with per-route rules',
+    diagnostic: true,
+    wraps: 'ours',
+    props: {},
+    routes: 20,
+    expect: { resource: 'policy', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
+    semantics:
+      'the shipped bundle configured from a stack with 20 REST routes and 6 distinct rules (GET /admin: the default ' +
+      'role admin; GET /me: signedIn; GET/PUT/DELETE on 6 resources: organization permissions and roles): one IAM ' +
+      'answer per token for every route, checked by evaluating it for the requested method ARN',
+  },
+  {
     id: 'guide',
     name: "Clerk guide (jsonwebtoken)",
     src: 'guide-jsonwebtoken.mjs',
@@ -76,12 +92,21 @@ export const CANDIDATES = [
 
 /**
  * The environment the shipped handler gets: from a synthesized stack when the construct exists (lib/synth-env.cjs),
- * else the contract's variables. `props` are extra `ClerkLambdaAuthorizer` props (JSON values). Returns `{ source: 'synth'|'contract'|'none', env, fn?, notes? }`.
+ * else the contract's variables. `props` are extra `ClerkLambdaAuthorizer` props (JSON values); `routes` > 0 builds that
+ * many REST routes with per-route rules, synthesized into `outdir` (the route table file the env names lives there).
+ * Returns `{ source: 'synth'|'contract'|'none', env, fn?, notes? }`.
  */
-export function configureOurs(issuer, publicKeyPem, props = {}) {
+export function configureOurs(issuer, publicKeyPem, props = {}, routes = 0, outdir = '') {
   const r = spawnSync(process.execPath, [join(BENCH, 'lib', 'synth-env.cjs')], {
     cwd: ROOT,
-    env: { ...process.env, BENCH_ISSUER: issuer, BENCH_PEM: publicKeyPem, BENCH_PROPS: JSON.stringify(props) },
+    env: {
+      ...process.env,
+      BENCH_ISSUER: issuer,
+      BENCH_PEM: publicKeyPem,
+      BENCH_PROPS: JSON.stringify(props),
+      BENCH_ROUTES: String(routes),
+      BENCH_OUTDIR: outdir,
+    },
     encoding: 'utf8',
     maxBuffer: 1 << 24,
   });
