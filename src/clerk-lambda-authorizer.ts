@@ -27,9 +27,9 @@ import {
   warnWeakSettings,
 } from './private/lambda-authorizer-validation';
 import { perApiScope } from './private/per-api';
-import { RouteRules } from './private/route-rules';
 import { addCorsGatewayResponses } from './private/rest-cors';
 import { RestPreflightWarning } from './private/rest-preflight';
+import { RouteRules } from './private/route-rules';
 import { validateAuthorizerName, validateIssuer, validateStringList } from './private/validation';
 
 /**

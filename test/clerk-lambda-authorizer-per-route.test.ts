@@ -4,6 +4,7 @@
  * synthesized function answering one token 200 on one route and 403 on another.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -108,7 +109,7 @@ describe('REST API', () => {
     clerk.addMethod(invoices, 'GET', integration);
     clerk.addMethod(invoices, 'DELETE', integration, { predicate: ADMIN });
     const table = routeTable(app, stack);
-    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'per-route-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'per-route-'));
     fs.writeFileSync(path.join(dir, 'clerk-routes.json'), JSON.stringify(table));
     const env = functionOf(Template.fromStack(stack)).Properties.Environment.Variables;
     const handler = loadHandler({ ...env, CLERK_ROUTES_FILE: path.join(dir, 'clerk-routes.json'), CLERK_ROUTE_APIS: 'abcdef1234' });
@@ -164,7 +165,8 @@ describe('HTTP API', () => {
       Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer', { Properties: { ApiId: { Ref: stack.getLogicalId(api.node.defaultChild as apigwv2.CfnApi) } } }))[0] as any;
     expect(byApi(httpApi).Properties).toMatchObject({ AuthorizerPayloadFormatVersion: '2.0', EnableSimpleResponses: false });
     expect(byApi(other).Properties).toMatchObject({ AuthorizerPayloadFormatVersion: '2.0', EnableSimpleResponses: true });
-    expect(functionOf(template).Properties.Environment.Variables.CLERK_ROUTE_APIS).toEqual({ Ref: stack.getLogicalId(httpApi.node.defaultChild as apigwv2.CfnApi) });
+    const apiRef = { Ref: stack.getLogicalId(httpApi.node.defaultChild as apigwv2.CfnApi) };
+    expect(functionOf(template).Properties.Environment.Variables.CLERK_ROUTE_APIS).toEqual(apiRef);
     expectCfnLintClean(stack);
   });
 

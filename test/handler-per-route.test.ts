@@ -11,13 +11,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fc from 'fast-check';
+import { bearer, fixTime, Handler, invoke, loadHandler } from './util/handler';
+import { answerBytes, evaluatePolicy } from './util/iam-policy';
+import { clerkV2Payload, sessionHeader, signJwt, TEST_ISSUER, testKeys } from './util/tokens';
 import { evaluatePredicate } from '../src/private/lambda/evaluate';
 import { decodeOrganization } from '../src/private/lambda/organization';
 import { PredicateNode } from '../src/private/predicate';
 import { buildApiTable, RouteGroup, routePattern, RouteSpec, SIGNED_IN } from '../src/private/route-table';
-import { bearer, fixTime, Handler, invoke, loadHandler } from './util/handler';
-import { answerBytes, evaluatePolicy } from './util/iam-policy';
-import { clerkV2Payload, sessionHeader, signJwt, TEST_ISSUER, testKeys } from './util/tokens';
 
 const API = 'abcdef1234';
 const OTHER_API = 'zzzzzz9999';

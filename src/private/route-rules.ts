@@ -6,9 +6,9 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
-import { PredicateNode } from './predicate';
 import { EnvVar, Limit } from './contract';
 import { validationError } from './errors';
+import { PredicateNode } from './predicate';
 import { ApiRouteTable, buildApiTable, routePattern, RouteSpec, RouteTable, SIGNED_IN, validateRouteTable } from './route-table';
 
 /**

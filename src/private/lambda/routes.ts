@@ -137,7 +137,8 @@ export function routeAnswer(
   const allowed = policy.allows(suffix);
   const answer = answerOf(principalId, policy.statements, ctx);
   // A cheap upper bound first; the exact size only near the limit.
-  if (policy.bytes + contextBytes(ctx) + principalId.length + 128 <= Limit.MAX_AUTHORIZER_RESULT_BYTES || Buffer.byteLength(JSON.stringify(answer)) <= Limit.MAX_AUTHORIZER_RESULT_BYTES) {
+  const limit = Limit.MAX_AUTHORIZER_RESULT_BYTES;
+  if (policy.bytes + contextBytes(ctx) + principalId.length + 128 <= limit || Buffer.byteLength(JSON.stringify(answer)) <= limit) {
     return { allowed, answer };
   }
   // `*` or `?` in the request's own ARN would be wildcards in a policy: never allow by such a resource.
