@@ -123,6 +123,16 @@ describe('REST API', () => {
     jest.restoreAllMocks();
   });
 
+  test('the same API reached through an imported copy is one table', () => {
+    const { app, stack, clerk, restApi, invoices, integration } = setup();
+    clerk.addMethod(invoices, 'GET', integration);
+    const copy = apigw.RestApi.fromRestApiAttributes(stack, 'Copy', { restApiId: restApi.restApiId, rootResourceId: restApi.restApiRootResourceId });
+    clerk.addMethod(copy.root.addResource('admin'), 'DELETE', integration, { predicate: ADMIN });
+    const env = functionOf(Template.fromStack(stack)).Properties.Environment.Variables;
+    expect(env.CLERK_ROUTE_APIS).toEqual({ Ref: stack.getLogicalId(restApi.node.defaultChild as apigw.CfnRestApi) });
+    expect(routeTable(app, stack).apis).toEqual([{ groups: [{ r: 0, c: ['GET/*'] }, { r: 1, c: ['DELETE/*'] }] }]);
+  });
+
   test('fails if a route with its own rule is on an API of another stack', () => {
     const app = newApp();
     const authStack = new Stack(app, 'Auth', { env: ENV });
@@ -168,6 +178,14 @@ describe('HTTP API', () => {
     const apiRef = { Ref: stack.getLogicalId(httpApi.node.defaultChild as apigwv2.CfnApi) };
     expect(functionOf(template).Properties.Environment.Variables.CLERK_ROUTE_APIS).toEqual(apiRef);
     expectCfnLintClean(stack);
+  });
+
+  test('routes added with httpApi.addRoutes({ authorizer }) follow the construct\'s rule', () => {
+    const { app, stack, clerk, httpApi, httpIntegration } = setup();
+    clerk.addRoutes(httpApi, { path: '/invoices', methods: [apigwv2.HttpMethod.DELETE], integration: httpIntegration, predicate: ADMIN });
+    httpApi.addRoutes({ path: '/reports', methods: [apigwv2.HttpMethod.GET], integration: httpIntegration, authorizer: clerk });
+    expect(routeTable(app, stack).apis).toEqual([{ iam: true, groups: [{ r: 0, c: ['DELETE/*'] }, { r: 1, c: ['GET/*'] }] }]);
+    expect(routeTable(app, stack).rules).toEqual([JSON.parse(ADMIN.toJson()), JSON.parse(READER.toJson())]);
   });
 
   test('REST and HTTP APIs in one table, in the order of CLERK_ROUTE_APIS', () => {

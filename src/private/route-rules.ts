@@ -79,18 +79,22 @@ export class RouteRules implements IAspect {
       if (i < 0) i = rules.push(json) - 1;
       return i;
     };
-    const root = this.owner.node.root;
+    const all = this.owner.node.root.node.findAll();
     const tables: ApiRouteTable[] = [];
     const ids: string[] = [];
     let worstBytes = 0;
-    for (const api of this.apis()) {
-      if (!this.apisWithRules.has(api.api)) continue;
+    // By API id: the same API reached through two constructs (an imported copy) is one table.
+    const byId = new Map<string, AuthorizedApi[]>();
+    for (const api of this.apis()) byId.set(api.apiId, [...(byId.get(api.apiId) ?? []), api]);
+    for (const [apiId, apis] of byId) {
+      if (!apis.some((a) => this.apisWithRules.has(a.api))) continue;
+      const authorizerIds = new Set(apis.map((a) => a.authorizerId));
       const routes: Array<RouteSpec & { construct: IConstruct }> = [];
-      for (const c of root.node.findAll()) {
-        if (c instanceof apigw.Method && (c.node.defaultChild as apigw.CfnMethod).authorizerId === api.authorizerId) {
+      for (const c of all) {
+        if (c instanceof apigw.Method && authorizerIds.has((c.node.defaultChild as apigw.CfnMethod).authorizerId!)) {
           const rule = ruleIndex(this.own.get(c) ?? this.defaultRule);
           routes.push({ pattern: routePattern(c.httpMethod, c.resource.path), rule, label: `${c.httpMethod} ${c.resource.path}`, construct: c });
-        } else if (c instanceof apigwv2.HttpRoute && (c.node.defaultChild as apigwv2.CfnRoute).authorizerId === api.authorizerId) {
+        } else if (c instanceof apigwv2.HttpRoute && authorizerIds.has((c.node.defaultChild as apigwv2.CfnRoute).authorizerId!)) {
           const key = (c.node.defaultChild as apigwv2.CfnRoute).routeKey;
           const rule = ruleIndex(this.own.get(c) ?? this.defaultRule);
           const [method, routePath] = key === '$default' ? ['ANY', '$default'] : key.split(' ');
@@ -113,9 +117,11 @@ export class RouteRules implements IAspect {
       }
       // Worst case for one answer: every cover listed (the prefix is at most about 80 characters).
       worstBytes = Math.max(worstBytes, groups.reduce((sum, g) => sum + g.c.reduce((s, c) => s + c.length + 84, 0), 0));
-      tables.push(api.http === undefined ? { groups } : { iam: true, groups });
-      ids.push(api.apiId);
-      if (api.http !== undefined) api.http.enableSimpleResponses = false;
+      const http = apis.filter((a) => a.http !== undefined);
+      tables.push(http.length === 0 ? { groups } : { iam: true, groups });
+      ids.push(apiId);
+      // Answered with IAM policies from now on: simple responses cannot allow one route and deny another.
+      for (const a of http) a.http!.enableSimpleResponses = false;
     }
     if (worstBytes + 2048 > Limit.MAX_AUTHORIZER_RESULT_BYTES) {
       Annotations.of(this.owner).addWarningV2(
