@@ -2,9 +2,10 @@
 
 - ``JwtHttpApi`` (HTTP API): ``GET /me`` behind API Gateway's native JWT authorizer (``ClerkJwtAuthorizer``).
 - ``AdminRestApi`` (REST API): ``GET /admin`` behind a ``ClerkLambdaAuthorizer`` that requires ``metadata.role`` =
-  ``admin``.
-- ``AppHttpApi`` (HTTP API): ``GET /admin`` behind the same Lambda authorizer (one function serves both APIs), and
-  ``GET /invoices`` behind a second one that requires the Clerk organization permission ``org:invoices:read``.
+  ``admin``, and ``GET /me`` behind the same authorizer with a rule of its own: any signed-in user.
+- ``AppHttpApi`` (HTTP API): ``GET /admin`` behind the same Lambda authorizer (one function serves both APIs), and the
+  invoices routes behind a second one whose default rule is the Clerk organization permission ``org:invoices:read``
+  (``GET /invoices``), with per-route rules for ``DELETE /invoices`` (``org:admin``) and ``GET /me`` (signed in).
 
 Keep it in step with examples/app.ts, section for section: test/python/test_app.py synthesizes both apps and requires
 their templates to be equal, asset hashes and all.
@@ -99,6 +100,13 @@ class ClerkExampleStack(cdk.Stack):
             ),
         )
         admins.add_method(rest_api.root.add_resource("admin"), "GET", apigw.LambdaIntegration(backend))
+        # A rule of its own: any signed-in user, through the same authorizer and the same cached answer.
+        admins.add_method(
+            rest_api.root.add_resource("me"),
+            "GET",
+            apigw.LambdaIntegration(backend),
+            predicate=ClaimPredicate.signed_in(),
+        )
 
         app_api = apigwv2.HttpApi(self, "AppHttpApi", cors_preflight=cors)
         # An HTTP API integration belongs to one API: one per API, shared by that API's routes.
@@ -116,6 +124,21 @@ class ClerkExampleStack(cdk.Stack):
         )
         invoice_readers.add_routes(
             app_api, path="/invoices", methods=[apigwv2.HttpMethod.GET], integration=app_backend
+        )
+        # Per-route rules on the same authorizer: the HTTP API's authorizer then answers with IAM policies.
+        invoice_readers.add_routes(
+            app_api,
+            path="/invoices",
+            methods=[apigwv2.HttpMethod.DELETE],
+            integration=app_backend,
+            predicate=ClaimPredicate.org_role("org:admin"),
+        )
+        invoice_readers.add_routes(
+            app_api,
+            path="/me",
+            methods=[apigwv2.HttpMethod.GET],
+            integration=app_backend,
+            predicate=ClaimPredicate.signed_in(),
         )
 
         cdk.CfnOutput(self, "JwtHttpApiUrl", value=jwt_api.api_endpoint)
