@@ -99,7 +99,8 @@ describe('REST API', () => {
       v: 1,
       rules: [JSON.parse(READER.toJson()), JSON.parse(ADMIN.toJson())],
       // GET /me is open to any token, so the other GETs cannot be merged into GET/*.
-      apis: [{ groups: [{ r: -1, c: ['GET/me*'] }, { r: 0, c: ['GET/invoices*', 'GET/reports*'] }, { r: 1, c: ['DELETE/*'] }] }],
+      // `d`: the construct's own rule, for any route outside the table; the whole stage only when it passes too.
+      apis: [{ d: 0, groups: [{ r: -1, c: ['GET/me*'] }, { r: 0, c: ['GET/invoices*', 'GET/reports*'] }, { r: 1, c: ['DELETE/*'] }] }],
     });
     expectCfnLintClean(stack);
   });
@@ -130,7 +131,7 @@ describe('REST API', () => {
     clerk.addMethod(copy.root.addResource('admin'), 'DELETE', integration, { predicate: ADMIN });
     const env = functionOf(Template.fromStack(stack)).Properties.Environment.Variables;
     expect(env.CLERK_ROUTE_APIS).toEqual({ Ref: stack.getLogicalId(restApi.node.defaultChild as apigw.CfnRestApi) });
-    expect(routeTable(app, stack).apis).toEqual([{ groups: [{ r: 0, c: ['GET/*'] }, { r: 1, c: ['DELETE/*'] }] }]);
+    expect(routeTable(app, stack).apis).toEqual([{ d: 0, groups: [{ r: 0, c: ['GET/*'] }, { r: 1, c: ['DELETE/*'] }] }]);
   });
 
   test('fails if a route with its own rule is on an API of another stack', () => {
@@ -184,7 +185,7 @@ describe('HTTP API', () => {
     const { app, stack, clerk, httpApi, httpIntegration } = setup();
     clerk.addRoutes(httpApi, { path: '/invoices', methods: [apigwv2.HttpMethod.DELETE], integration: httpIntegration, predicate: ADMIN });
     httpApi.addRoutes({ path: '/reports', methods: [apigwv2.HttpMethod.GET], integration: httpIntegration, authorizer: clerk });
-    expect(routeTable(app, stack).apis).toEqual([{ iam: true, groups: [{ r: 0, c: ['DELETE/*'] }, { r: 1, c: ['GET/*'] }] }]);
+    expect(routeTable(app, stack).apis).toEqual([{ iam: true, d: 1, groups: [{ r: 0, c: ['DELETE/*'] }, { r: 1, c: ['GET/*'] }] }]);
     expect(routeTable(app, stack).rules).toEqual([JSON.parse(ADMIN.toJson()), JSON.parse(READER.toJson())]);
   });
 
@@ -197,9 +198,9 @@ describe('HTTP API', () => {
       'Fn::Join': [',', [{ Ref: stack.getLogicalId(restApi.node.defaultChild as apigw.CfnRestApi) }, { Ref: stack.getLogicalId(httpApi.node.defaultChild as apigwv2.CfnApi) }]],
     });
     const table = routeTable(app, stack);
-    // Rules are numbered as routes use them: the default rule (READER) is used by no route here.
-    expect(table.rules).toEqual([JSON.parse(ADMIN.toJson())]);
-    expect(table.apis).toEqual([{ groups: [{ r: 0, c: ['DELETE/*'] }] }, { iam: true, groups: [{ r: -1, c: ['GET/*'] }] }]);
+    // Rules are numbered as routes use them; the default rule (READER), used by no route here, comes last.
+    expect(table.rules).toEqual([JSON.parse(ADMIN.toJson()), JSON.parse(READER.toJson())]);
+    expect(table.apis).toEqual([{ d: 1, groups: [{ r: 0, c: ['DELETE/*'] }] }, { iam: true, d: 1, groups: [{ r: -1, c: ['GET/*'] }] }]);
   });
 });
 

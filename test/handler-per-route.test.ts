@@ -41,7 +41,7 @@ const pathOf = (r: TestRoute): string => `/${r.segments.join('/')}`;
 const labelOf = (r: TestRoute): string => `${r.method} ${pathOf(r)}`;
 
 /** Writes a route table file for one API and returns the handler's environment. */
-function routesEnv(apis: Array<{ groups: RouteGroup[]; iam?: boolean }>, ids: string[], extra: Record<string, string> = {}): Record<string, string> {
+function routesEnv(apis: Array<{ groups: RouteGroup[]; iam?: boolean; d?: number }>, ids: string[], extra: Record<string, string> = {}): Record<string, string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clerk-routes-test-'));
   const file = path.join(dir, 'clerk-routes.json');
   fs.writeFileSync(file, JSON.stringify({ v: 1, rules: RULES, apis }));
@@ -227,6 +227,22 @@ describe('answers', () => {
     const denied = await invoke(handler, restEvent(t, `${PREFIX}/prod/DELETE/invoices`));
     expect(denied.result).toEqual(out.result);
     expect(denied.logs).toEqual([{ decision: 'deny', reason: 'predicate_failed', sub: 'user_123', sid: 'sess_123', kid: 'ins_test', event: 'TOKEN' }]);
+  });
+
+  test('the whole stage only when the construct\'s own rule passes too (it governs routes the table does not know)', async () => {
+    // Every route has a rule of its own that the token passes; the construct's rule (RULES[2], org admin) fails.
+    const own = buildApiTable([{ pattern: 'GET/me', rule: SIGNED_IN, label: 'GET /me' }, { pattern: 'GET/invoices', rule: 0, label: 'GET /invoices' }]).groups;
+    const h = loadHandler(routesEnv([{ groups: own, d: 2 }], [API]));
+    const out = await invoke(h, restEvent(token({ a: 1 }), `${PREFIX}/prod/GET/me`));
+    const policy = (out.result as { policyDocument: { Statement: Array<{ Resource: unknown }> } }).policyDocument;
+    expect(policy.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${PREFIX}/prod/GET/me*`, `${PREFIX}/prod/GET/invoices*`] }]);
+    expect(evaluatePolicy(policy, `${PREFIX}/prod/GET/elsewhere`)).toBe('deny');
+    // With the construct's rule passing as well: the whole stage.
+    const all = await invoke(h, restEvent(token({ a: 1, org: 'admin' }), `${PREFIX}/prod/GET/me`));
+    expect((all.result as { policyDocument: unknown }).policyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${PREFIX}/prod/*` }],
+    });
   });
 
   test('an API without a table is answered as without per-route rules', async () => {

@@ -118,7 +118,8 @@ export class RouteRules implements IAspect {
       // Worst case for one answer: every cover listed (the prefix is at most about 80 characters).
       worstBytes = Math.max(worstBytes, groups.reduce((sum, g) => sum + g.c.reduce((s, c) => s + c.length + 84, 0), 0));
       const http = apis.filter((a) => a.http !== undefined);
-      tables.push(http.length === 0 ? { groups } : { iam: true, groups });
+      const d = ruleIndex(this.defaultRule);
+      tables.push({ ...(http.length === 0 ? {} : { iam: true }), ...(d === SIGNED_IN ? {} : { d }), groups });
       ids.push(apiId);
       // Answered with IAM policies from now on: simple responses cannot allow one route and deny another.
       for (const a of http) a.http!.enableSimpleResponses = false;

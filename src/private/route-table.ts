@@ -19,6 +19,7 @@ import { PredicateNode, validatePredicate } from './predicate';
  *   "rules": [predicate, ...],                  distinct predicates; a group's `r` indexes them, -1 = any verified token
  *   "apis": [                                   one per API with per-route rules, in the order of EnvVar.ROUTE_APIS
  *     { "iam": true,                            HTTP API answered with IAM policies (REST APIs always are)
+ *       "d": 0,                                 the construct's rule (for routes outside the table), absent = -1
  *       "groups": [ { "r": 0,                   the rule
  *                     "c": ["GET/items/*"],     covers: patterns after `<api>/<stage>/`
  *                     "x": [1] } ] } ] }        groups to deny when this one is allowed and they are not
@@ -39,6 +40,11 @@ export interface RouteGroup {
 export interface ApiRouteTable {
   /** An HTTP API answered with IAM policies instead of simple responses. */
   readonly iam?: boolean;
+  /**
+   * The construct's own rule (index into `rules`; absent = any verified token): the rule of routes the table does not
+   * know. The whole stage is allowed only when it passes too.
+   */
+  readonly d?: number;
   readonly groups: readonly RouteGroup[];
 }
 
@@ -217,6 +223,9 @@ export function validateRouteTable(value: unknown): RouteTable {
     const at = `$.apis[${a}]`;
     if (typeof api !== 'object' || api === null) fail(at, 'must be an object');
     if (api.iam !== undefined && typeof api.iam !== 'boolean') fail(`${at}.iam`, 'must be a boolean');
+    if (api.d !== undefined && (!Number.isInteger(api.d) || api.d < 0 || api.d >= t.rules.length)) {
+      fail(`${at}.d`, `must be a rule index below ${t.rules.length}`);
+    }
     if (!Array.isArray(api.groups) || api.groups.length === 0 || api.groups.length > MAX_GROUPS) fail(`${at}.groups`, `must be an array of 1 to ${MAX_GROUPS} groups`);
     api.groups.forEach((g, i) => {
       const gat = `${at}.groups[${i}]`;

@@ -120,8 +120,16 @@ export function routeAnswer(
   principalId: string,
   ctx: Readonly<Record<string, string>>,
 ): RouteAnswer {
+  // One character per group, then one for the construct's own rule (the rule of any route the table does not know).
   let mask = '';
-  for (const g of target.api.groups) mask += g.r === SIGNED_IN || evaluatePredicate(routes.rules[g.r], payload, org) ? '1' : '0';
+  const d = target.api.d;
+  let defaultBit = d === undefined ? '1' : '';
+  for (const g of target.api.groups) {
+    const bit = g.r === SIGNED_IN || evaluatePredicate(routes.rules[g.r], payload, org) ? '1' : '0';
+    mask += bit;
+    if (g.r === d) defaultBit = bit;
+  }
+  mask += defaultBit === '' ? (evaluatePredicate(routes.rules[d!], payload, org) ? '1' : '0') : defaultBit;
   let cache = POLICIES.get(target.api);
   if (cache === undefined) POLICIES.set(target.api, (cache = new Map()));
   const key = `${target.prefix}\u0000${mask}`;
@@ -153,10 +161,10 @@ export function routeAnswer(
 function buildPolicy(target: RouteTarget, mask: string): Policy {
   const groups = target.api.groups;
   const whole = `${target.prefix}*`;
-  for (const effect of ['Allow', 'Deny'] as const) {
-    if (!mask.includes(effect === 'Allow' ? '0' : '1')) {
-      return { statements: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: whole }], whole: effect, allows: () => effect === 'Allow', bytes: 0 };
-    }
+  // The whole stage only when every rule passes, the construct's own included; a Deny of it when no route's does.
+  const wholeEffect = !mask.includes('0') ? 'Allow' : !mask.slice(0, groups.length).includes('1') ? 'Deny' : undefined;
+  if (wholeEffect !== undefined) {
+    return { statements: [{ Action: 'execute-api:Invoke', Effect: wholeEffect, Resource: whole }], whole: wholeEffect, allows: () => wholeEffect === 'Allow', bytes: 0 };
   }
   const allow: string[] = [];
   const denied = new Set<number>();
