@@ -41,7 +41,11 @@ const pathOf = (r: TestRoute): string => `/${r.segments.join('/')}`;
 const labelOf = (r: TestRoute): string => `${r.method} ${pathOf(r)}`;
 
 /** Writes a route table file for one API and returns the handler's environment. */
-function routesEnv(apis: Array<{ groups: RouteGroup[]; iam?: boolean; d?: number }>, ids: string[], extra: Record<string, string> = {}): Record<string, string> {
+function routesEnv(
+  apis: Array<{ groups: RouteGroup[]; iam?: boolean; d?: number }>,
+  ids: string[],
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clerk-routes-test-'));
   const file = path.join(dir, 'clerk-routes.json');
   fs.writeFileSync(file, JSON.stringify({ v: 1, rules: RULES, apis }));
