@@ -7,10 +7,12 @@
  * organization claims and evaluate the predicate, 4. log the decision, 5. answer as API Gateway expects (a REST 401
  * is a thrown error that carries its decision record: the Lambda runtime logs it).
  */
+import { TokenKind } from './private/contract';
 import { hasNonFiniteNumber } from './private/json';
 import { loadConfig } from './private/lambda/config';
 import { evaluatePredicate } from './private/lambda/evaluate';
 import { EventKind, eventKind, extractToken, stageResource } from './private/lambda/event';
+import { machineOrganization } from './private/lambda/machine';
 import { decodeOrganization } from './private/lambda/organization';
 import { Detail, Reason, reject, Rejection } from './private/lambda/reasons';
 import { context, decisionRecord, LogDetails, logDecision, policy, PolicyResponse, SimpleResponse, unauthorizedError } from './private/lambda/respond';
@@ -81,20 +83,23 @@ async function decide(event: Record<string, unknown>, kind: EventKind | undefine
   const seen: Seen = {};
   const verified = await verifyToken(token, config, Date.now(), seen);
   if ('reason' in verified) return refused(verified, seen, target);
-  const details = { sub: verified.sub, sid: verified.sid, kid: seen.kid };
+  const session = verified.kind === TokenKind.SESSION;
+  const details: LogDetails = session
+    ? { sub: verified.sub, sid: verified.sid, kid: seen.kid }
+    : { sub: verified.sub, kid: seen.kid, tokenType: verified.kind };
 
   // 3. Organization claims (also the context) and the predicate. Claims nobody can decode are refused rather than
-  // read as "no organization", so that a `noneOf(...)` predicate cannot pass on them.
-  const org = decodeOrganization(verified.payload);
+  // read as "no organization", so that a `noneOf(...)` predicate cannot pass on them. Machine tokens have none.
+  const org = session ? decodeOrganization(verified.payload) : machineOrganization(verified.kind, verified.payload);
   const claims = org === undefined ? undefined : jsonOf(verified.payload);
   if (org === undefined) return refused(reject('token_malformed', 'organization_claims'), details, target);
   if (claims === undefined) return refused(reject('token_malformed', 'claims_not_serializable'), details, target);
   if (target !== undefined) {
     // One answer for every route of the API (API Gateway caches it per token); the decision logged is this request's.
-    const { allowed, answer } = config.routes!.answer(target, verified.payload, org, verified.sub, context(verified, org, claims));
+    const { allowed, answer } = config.routes!.answer(target, verified.payload, org, verified.sub, context(verified, org, claims), verified);
     return { decision: allowed ? 'allow' : 'deny', reason: allowed ? 'ok' : 'predicate_failed', details, answer, target };
   }
-  if (config.predicate !== undefined && !evaluatePredicate(config.predicate, verified.payload, org)) {
+  if (config.predicate !== undefined && !evaluatePredicate(config.predicate, verified.payload, org, verified)) {
     return {
       decision: 'deny',
       reason: 'predicate_failed',

@@ -431,7 +431,7 @@ async function checkClaims(gen: GeneratedPredicate, texts: readonly string[], k:
     const context = (out.result as { context: Record<string, unknown> }).context;
     expect(Object.values(context).every(isScalar)).toBe(true);
     const org = auth.org.orgId ? { orgId: auth.org.orgId, orgRole: auth.org.orgRole, orgPermissions: auth.org.orgPermissions.join(',') } : { orgId: '', orgRole: '', orgPermissions: '' };
-    expect(context).toEqual({ userId: 'user_123', sessionId: 'sess_123', ...org, claims: JSON.stringify(payload) });
+    expect(context).toEqual({ tokenType: 'session_token', userId: 'user_123', sessionId: 'sess_123', ...org, claims: JSON.stringify(payload) });
   }
 }
 

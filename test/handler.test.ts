@@ -60,6 +60,7 @@ describe('answers', () => {
   const admin = signJwt(sessionHeader(), adminPayload, keys.privateKey);
   const member = signJwt(sessionHeader(), clerkV2Payload({ metadata: { role: 'member' } }), keys.privateKey);
   const context = {
+    tokenType: 'session_token',
     userId: 'user_123',
     sessionId: 'sess_123',
     orgId: '',
@@ -193,7 +194,9 @@ describe('claim checks, for each event kind', () => {
     ['missing sub', sign(ok({ sub: undefined })), 'sub_missing'],
     ['empty sub', sign(ok({ sub: '' })), 'sub_missing'],
     ['numeric sub', sign(ok({ sub: 123 })), 'sub_missing'],
-    ['machine subject', sign(ok({ sub: 'mch_123' })), 'category_not_session', 'machine_subject'],
+    // A `mch_` subject makes a token an M2M token, a `typ` of at+jwt an OAuth access token (Clerk's SDK decides so):
+    // refused here because this authorizer accepts session tokens only.
+    ['machine subject', sign(ok({ sub: 'mch_123' })), 'm2m_token_not_accepted'],
     ['fractional exp, expired in whole seconds', sign(ok({ exp: NOW - 5 + 0.5 })), 'expired'],
     ['fractional exp, valid', sign(ok({ exp: NOW - 4 + 0.5 })), 'ok'],
     ['fractional nbf is compared exactly', sign(ok({ nbf: NOW + 5.5 })), 'not_yet_valid'],
@@ -201,7 +204,8 @@ describe('claim checks, for each event kind', () => {
     ['empty sid', sign(ok({ sid: '' })), 'sid_missing'],
     ['JWT-template category header', sign(ok({}), sessionHeader('ins_test', { cat: TEMPLATE_CATEGORY })), 'category_not_session', 'cat_jwt_template'],
     ['M2M category header', sign(ok({}), sessionHeader('ins_test', { cat: 'cl_B7d4PD333AAA' })), 'category_not_session', 'cat_m2m'],
-    ['OAuth access token typ', sign(ok({}), sessionHeader('ins_test', { typ: 'at+jwt' })), 'category_not_session', 'typ_not_jwt'],
+    ['OAuth access token typ', sign(ok({}), sessionHeader('ins_test', { typ: 'at+jwt' })), 'oauth_token_not_accepted'],
+    ['another typ', sign(ok({}), sessionHeader('ins_test', { typ: 'jwt' })), 'category_not_session', 'typ_not_jwt'],
     ['pending session', sign(ok({ sts: 'pending' })), 'session_pending', 'sts_pending'],
     ['unknown session status', sign(ok({ sts: 'revoked' })), 'session_pending', 'sts_unknown'],
     ['session status not a string', sign(ok({ sts: 1 })), 'session_pending', 'sts_unknown'],
@@ -437,6 +441,7 @@ describe('context', () => {
     expect(out.result).toEqual({
       isAuthorized: true,
       context: {
+        tokenType: 'session_token',
         userId: 'user_123',
         sessionId: 'sess_123',
         orgId: 'org_123',
@@ -451,6 +456,7 @@ describe('context', () => {
     const payload = clerkV1Payload({ org_id: 'org_1', org_role: 'org:member', org_permissions: ['org:a:read', 'org:b:write'] });
     const out = await invoke(handler, restTokenEvent(bearer(signJwt(sessionHeader(), payload, keys.privateKey))));
     expect((out.result as { context: unknown }).context).toEqual({
+      tokenType: 'session_token',
       userId: 'user_123',
       sessionId: 'sess_123',
       orgId: 'org_1',

@@ -39,6 +39,12 @@ export enum EnvVar {
   SESSION_COOKIE = 'CLERK_SESSION_COOKIE',
   /** `true` or `false`: log allowed requests too (refusals always are). */
   LOG_ALLOWED = 'CLERK_LOG_ALLOWED',
+  /** A JSON array of `TokenKind` values: the kinds of token accepted. Absent: session tokens only. */
+  ACCEPTS_TOKEN = 'CLERK_ACCEPTS_TOKEN',
+  /** A JSON array: an OAuth access token's `client_id` must be one of them. Absent: any client of the instance. */
+  OAUTH_CLIENT_IDS = 'CLERK_OAUTH_CLIENT_IDS',
+  /** This API's Clerk machine id (`mch_...`): an M2M token must list it. Required when M2M tokens are accepted. */
+  MACHINE_ID = 'CLERK_MACHINE_ID',
   /** JWKS fetch timeout in ms. Not written by the construct: the handler's default applies. */
   JWKS_TIMEOUT_MS = 'CLERK_JWKS_TIMEOUT_MS',
   /** Least time between two JWKS refetches for an unknown `kid`, in ms. Not written by the construct. */
@@ -96,6 +102,25 @@ export enum Limit {
    */
   MAX_AUTHORIZER_RESULT_BYTES = 8192,
 }
+
+/**
+ * The kinds of Clerk token, in Clerk's vocabulary (`acceptsToken`, `auth().tokenType`): the values of the public
+ * `ClerkTokenType` enum, of `CLERK_ACCEPTS_TOKEN` and of the context's `tokenType`.
+ */
+export enum TokenKind {
+  SESSION = 'session_token',
+  OAUTH = 'oauth_token',
+  M2M = 'm2m_token',
+}
+
+/** Every token kind, in a fixed order. */
+export const TOKEN_KINDS: readonly TokenKind[] = [TokenKind.SESSION, TokenKind.OAUTH, TokenKind.M2M];
+
+/**
+ * A Clerk machine id: `mch_` and letters, digits or underscores (Clerk's ids are `mch_` + base62), at most 128
+ * characters in all.
+ */
+export const MACHINE_ID_PATTERN = /^mch_[A-Za-z0-9_]{1,124}$/;
 
 /** The hosts on which a JWKS may be served over plain http: only a test serves one there. */
 export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -170,6 +195,14 @@ export const REASONS = [
   'azp_mismatch',
   'aud_mismatch',
   'event_unsupported',
+  // Machine tokens (OAuth access tokens and M2M tokens, JWT formats) and the kinds an authorizer accepts.
+  'token_opaque',
+  'session_token_not_accepted',
+  'oauth_token_not_accepted',
+  'm2m_token_not_accepted',
+  'token_type_ambiguous',
+  'client_id_mismatch',
+  'machine_id_mismatch',
   // A defect in the handler itself, caught so that it still answers 401 and never a 500.
   'internal_error',
 ] as const;

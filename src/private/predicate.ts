@@ -15,11 +15,14 @@
  * {"op":"orgRole","roles":[R,...]}         Clerk has({ role: R }) for one of the roles
  * {"op":"orgPermission","permissions":[..]} Clerk has({ permission: p }) for every permission
  * {"op":"signedIn"}                        always true: any token the authorizer verified
+ * {"op":"scope","scopes":[S,...]}         an OAuth access token granting every scope S
+ * {"op":"tokenType","types":[T,...]}       the token is of one of these kinds (session_token, oauth_token, m2m_token)
  * {"op":"allOf"|"anyOf"|"noneOf","of":[node,...]}
  * ```
  * V is a string, a finite number or a boolean.
  */
 
+import { TOKEN_KINDS } from './contract';
 import { isPlainObject, own } from './json';
 
 /** A claim value a predicate compares with: strict, so `1` never equals `"1"`. */
@@ -34,6 +37,8 @@ export type PredicateNode =
   | { readonly op: 'orgRole'; readonly roles: readonly string[] }
   | { readonly op: 'orgPermission'; readonly permissions: readonly string[] }
   | { readonly op: 'signedIn' }
+  | { readonly op: 'scope'; readonly scopes: readonly string[] }
+  | { readonly op: 'tokenType'; readonly types: readonly string[] }
   | { readonly op: 'allOf' | 'anyOf' | 'noneOf'; readonly of: readonly PredicateNode[] };
 
 /**
@@ -107,6 +112,22 @@ export function isOrgKey(key: unknown): key is string {
   return typeof key === 'string' && key.length <= PredicateLimit.MAX_STRING && !SPACE_OR_CONTROL.test(key) && withOrgPrefix(key) !== 'org:';
 }
 
+/** What an OAuth scope name must be: RFC 6749's scope-token characters. */
+export const SCOPE_RULE = 'must be OAuth scope names (printable ASCII without spaces, quotes or backslashes)';
+
+/** Whether `scope` is an acceptable OAuth scope name (RFC 6749 3.3 `scope-token`, at most 1024 characters). */
+export function isScopeName(scope: unknown): scope is string {
+  return typeof scope === 'string' && scope.length <= PredicateLimit.MAX_STRING && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope);
+}
+
+/** What a token type must be. */
+export const TOKEN_TYPE_RULE = `must be one of ${TOKEN_KINDS.join(', ')}`;
+
+/** Whether `type` names a kind of token (`session_token`, `oauth_token`, `m2m_token`). */
+export function isTokenType(type: unknown): type is string {
+  return (TOKEN_KINDS as readonly unknown[]).includes(type);
+}
+
 /**
  * Validates a decoded wire-format value and returns it typed; throws `Error` describing the first problem and where
  * it is (`$.of[1].claim`). Extra keys are refused, so a typo never silently weakens a predicate.
@@ -150,6 +171,10 @@ export function validatePredicate(node: unknown): PredicateNode {
         } else if (kind === 'values') {
           check(x, item, isPredicateValue, VALUE_RULE);
           check(x, item, isExactNumber, NUMBER_RULE);
+        } else if (kind === 'scopes') {
+          check(x, item, isScopeName, SCOPE_RULE);
+        } else if (kind === 'types') {
+          check(x, item, isTokenType, TOKEN_TYPE_RULE);
         } else {
           check(x, item, isOrgKey, ORG_KEY_RULE);
         }
@@ -161,7 +186,7 @@ export function validatePredicate(node: unknown): PredicateNode {
 }
 
 /** The members of each operator besides `op`, and what each holds. */
-type Fields = Readonly<Record<string, 'claim' | 'value' | 'values' | 'keys' | 'of'>>;
+type Fields = Readonly<Record<string, 'claim' | 'value' | 'values' | 'keys' | 'scopes' | 'types' | 'of'>>;
 const CLAIM_VALUE: Fields = { claim: 'claim', value: 'value' };
 const COMBINATOR: Fields = { of: 'of' };
 const FIELDS: Readonly<Record<string, Fields>> = {
@@ -172,6 +197,8 @@ const FIELDS: Readonly<Record<string, Fields>> = {
   orgRole: { roles: 'keys' },
   orgPermission: { permissions: 'keys' },
   signedIn: {},
+  scope: { scopes: 'scopes' },
+  tokenType: { types: 'types' },
   allOf: COMBINATOR,
   anyOf: COMBINATOR,
   noneOf: COMBINATOR,

@@ -1,5 +1,7 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
-import { Default, EnvVar, ISSUER_PATTERN, IssuerPath, isSecureJwksUrl, isStrongRsaKey, LambdaEnvVar, Limit, Pem } from '../contract';
+import {
+  Default, EnvVar, ISSUER_PATTERN, IssuerPath, isSecureJwksUrl, isStrongRsaKey, LambdaEnvVar, Limit, MACHINE_ID_PATTERN, Pem, TOKEN_KINDS, TokenKind,
+} from '../contract';
 import { parsePredicate, PredicateNode } from '../predicate';
 import { KeySource, loadJwksKeySource } from './keys';
 import type { Routes } from './routes';
@@ -13,6 +15,12 @@ import type { Routes } from './routes';
 export interface Config {
   /** `CLERK_ISSUER`: the exact `iss`. */
   readonly issuer: string;
+  /** `CLERK_ACCEPTS_TOKEN`: the kinds of token accepted (session tokens only when unset). */
+  readonly accepts: ReadonlySet<TokenKind>;
+  /** `CLERK_OAUTH_CLIENT_IDS`: an OAuth token's `client_id` must be one of them; undefined = any client. */
+  readonly oauthClientIds?: readonly string[];
+  /** `CLERK_MACHINE_ID`: an M2M token must list it (set whenever M2M tokens are accepted). */
+  readonly machineId?: string;
   /** `CLERK_AUDIENCE`: `aud` must intersect it; undefined = no check. */
   readonly audience?: readonly string[];
   /** `CLERK_AUTHORIZED_PARTIES`: `azp` must be one of them; undefined = no check. */
@@ -64,8 +72,16 @@ export function loadConfig(env: Env): Config {
         jwksUri !== undefined ? required(env, EnvVar.JWKS_URI, JWKS_URI) : `${issuer}${IssuerPath.JWKS}`,
         { timeoutMs, cooldownMs, cacheMaxAgeMs, staleIfErrorMs },
       );
+  const accepts = optional(env, EnvVar.ACCEPTS_TOKEN, TOKEN_KIND_LIST) ?? SESSION_ONLY;
+  const machineId = optional(env, EnvVar.MACHINE_ID, MACHINE_ID);
+  if (accepts.has(TokenKind.M2M) && machineId === undefined) {
+    throw new Error(`${EnvVar.MACHINE_ID} is required when ${EnvVar.ACCEPTS_TOKEN} includes ${TokenKind.M2M}`);
+  }
   return {
     issuer,
+    accepts,
+    oauthClientIds: optional(env, EnvVar.OAUTH_CLIENT_IDS, STRING_LIST),
+    machineId,
     audience: optional(env, EnvVar.AUDIENCE, STRING_LIST),
     authorizedParties: optional(env, EnvVar.AUTHORIZED_PARTIES, STRING_LIST),
     predicate: predicate(env),
@@ -169,6 +185,24 @@ const STRING_LIST: Parser<readonly string[]> = [
       list.every((s) => typeof s === 'string' && s.length > 0 && s.trim() === s);
     return ok ? Object.freeze(list as string[]) : undefined;
   },
+];
+
+const SESSION_ONLY: ReadonlySet<TokenKind> = new Set([TokenKind.SESSION]);
+
+const TOKEN_KIND_LIST: Parser<ReadonlySet<TokenKind>> = [
+  `must be a JSON array of 1 to ${TOKEN_KINDS.length} distinct token types (${TOKEN_KINDS.join(', ')})`,
+  (value) => {
+    const list: unknown = JSON.parse(value);
+    const ok =
+      Array.isArray(list) && list.length > 0 && new Set(list).size === list.length &&
+      list.every((k) => (TOKEN_KINDS as readonly unknown[]).includes(k));
+    return ok ? new Set(list as TokenKind[]) : undefined;
+  },
+];
+
+const MACHINE_ID: Parser<string> = [
+  'must be a Clerk machine id (mch_ followed by letters, digits or underscores)',
+  (value) => (MACHINE_ID_PATTERN.test(value) ? value : undefined),
 ];
 
 const BOOLEAN: Parser<boolean> = ['must be true or false', (value) => (value === 'true' ? true : value === 'false' ? false : undefined)];

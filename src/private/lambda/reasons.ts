@@ -49,7 +49,6 @@ export type Detail =
   | 'cat_jwt_template'
   | 'cat_m2m'
   | 'cat_unknown'
-  | 'machine_subject'
   // iss_mismatch
   | 'iss_missing'
   | 'iss_trailing_slash'
@@ -75,6 +74,18 @@ export type Detail =
   | 'jwks_not_json'
   | 'jwks_invalid'
   | 'jwks_fetch_failed'
+  // token_opaque: which of Clerk's opaque machine tokens
+  | 'opaque_oauth_token'
+  | 'opaque_m2m_token'
+  | 'opaque_api_key'
+  // token_type_ambiguous: the marker that contradicts the token's kind
+  | 'machine_subject_with_oauth_typ'
+  | 'm2m_cat_not_m2m'
+  | 'oauth_cat_of_other_class'
+  // token_malformed (machine tokens)
+  | 'client_id_invalid'
+  | 'scopes_invalid'
+  | 'machine_list_invalid'
   // event_unsupported
   | 'event_shape'
   | 'method_arn';

@@ -1,3 +1,4 @@
+import { TokenKind } from '../contract';
 import { EventKind } from './event';
 import { OrganizationClaims } from './organization';
 import { Detail, Reason } from './reasons';
@@ -34,19 +35,32 @@ export interface SimpleResponse {
 }
 
 /**
- * The context passed to the integration: strings only (REST turns an object or array value into a 500). `orgRole`
- * and `orgPermissions` are Clerk's `auth().orgRole` / `auth().orgPermissions`, `''` without an active organization;
- * `claims` is the whole verified payload as one JSON string.
+ * The context passed to the integration: strings only (REST turns an object or array value into a 500).
+ *
+ * Every kind: `tokenType` (`session_token`, `oauth_token`, `m2m_token`), `userId`, `sessionId`, `orgId`, `orgRole`,
+ * `orgPermissions` and `claims` (the whole verified payload as one JSON string). A session token: `orgRole` and
+ * `orgPermissions` are Clerk's `auth().orgRole` / `auth().orgPermissions`, `''` without an active organization. An
+ * OAuth access token: `userId` is the user the client acts for, `sessionId` `''`, `orgId` the `org_id` claim (the
+ * `user:org:read` scope) or `''`, and `clientId` and `scopes` (space-separated) are added. An M2M token: `userId` is
+ * `''` (a machine is not a user) and `machineId` (the calling machine) is added.
  */
 export function context(verified: Verified, org: OrganizationClaims, claims: string): Record<string, string> {
-  return {
-    userId: verified.sub,
+  const ctx: Record<string, string> = {
+    tokenType: verified.kind,
+    userId: verified.kind === TokenKind.M2M ? '' : verified.sub,
     sessionId: verified.sid,
     orgId: org.id,
     orgRole: org.role,
     orgPermissions: org.permissions.join(','),
     claims,
   };
+  if (verified.kind === TokenKind.OAUTH) {
+    ctx.clientId = verified.machine?.clientId ?? '';
+    ctx.scopes = (verified.machine?.scopes ?? []).join(' ');
+  } else if (verified.kind === TokenKind.M2M) {
+    ctx.machineId = verified.sub;
+  }
+  return ctx;
 }
 
 /** An IAM policy answer for `resource` (the whole stage). Deny carries no context. */
@@ -61,11 +75,15 @@ export function policy(principalId: string, effect: 'Allow' | 'Deny', resource: 
   return ctx === undefined ? answer : { ...answer, context: ctx };
 }
 
-/** Who the decision was about, when known: `sub`/`sid` only from a verified token, `kid` as the header said. */
+/**
+ * Who the decision was about, when known: `sub`/`sid` only from a verified token, `kid` as the header said,
+ * `tokenType` for a verified machine token (a record without it is about a session token or none).
+ */
 export interface LogDetails {
   readonly sub?: string;
   readonly sid?: string;
   readonly kid?: string;
+  readonly tokenType?: string;
 }
 
 /**
@@ -96,6 +114,7 @@ export function decisionRecord(
   if (details.sub !== undefined) record.sub = details.sub;
   if (details.sid !== undefined) record.sid = details.sid;
   if (details.kid !== undefined) record.kid = details.kid;
+  if (details.tokenType !== undefined) record.tokenType = details.tokenType;
   if (kind !== undefined) record.event = kind;
   return record;
 }

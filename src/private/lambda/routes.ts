@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { EnvVar, Limit } from '../contract';
 import { ApiRouteTable, globMatch, parseRouteTable, RouteTable, SIGNED_IN } from '../route-table';
-import { evaluatePredicate } from './evaluate';
+import { evaluatePredicate, TokenFacts } from './evaluate';
 import type { OrganizationClaims } from './organization';
 import type { PolicyResponse } from './respond';
 
@@ -25,6 +25,7 @@ export interface Routes {
     org: OrganizationClaims,
     principalId: string,
     ctx: Readonly<Record<string, string>>,
+    token?: TokenFacts,
   ): RouteAnswer;
 }
 
@@ -52,7 +53,7 @@ export function loadRoutes(file: string, apiIds: string): Routes {
   const tables: Tables = { rules: table.rules, byApi: new Map(ids.map((id, i) => [id, table.apis[i]])) };
   return {
     target: (arn) => routeTarget(tables, arn),
-    answer: (target, payload, org, principalId, ctx) => routeAnswer(tables, target, payload, org, principalId, ctx),
+    answer: (target, payload, org, principalId, ctx, token) => routeAnswer(tables, target, payload, org, principalId, ctx, token),
   };
 }
 
@@ -119,17 +120,18 @@ export function routeAnswer(
   org: OrganizationClaims,
   principalId: string,
   ctx: Readonly<Record<string, string>>,
+  token?: TokenFacts,
 ): RouteAnswer {
   // One character per group, then one for the construct's own rule (the rule of any route the table does not know).
   let mask = '';
   const d = target.api.d;
   let defaultBit = d === undefined ? '1' : '';
   for (const g of target.api.groups) {
-    const bit = g.r === SIGNED_IN || evaluatePredicate(routes.rules[g.r], payload, org) ? '1' : '0';
+    const bit = g.r === SIGNED_IN || evaluatePredicate(routes.rules[g.r], payload, org, token) ? '1' : '0';
     mask += bit;
     if (g.r === d) defaultBit = bit;
   }
-  mask += defaultBit === '' ? (evaluatePredicate(routes.rules[d!], payload, org) ? '1' : '0') : defaultBit;
+  mask += defaultBit === '' ? (evaluatePredicate(routes.rules[d!], payload, org, token) ? '1' : '0') : defaultBit;
   let cache = POLICIES.get(target.api);
   if (cache === undefined) POLICIES.set(target.api, (cache = new Map()));
   const key = `${target.prefix}\u0000${mask}`;

@@ -1,11 +1,15 @@
 import { isUtf8 } from 'node:buffer';
 import { KeyObject, verify as verifySignature } from 'node:crypto';
+import { TokenKind } from '../contract';
 import { isPlainObject, own } from '../json';
 import { Config } from './config';
+import { audienceMatches, checkM2M, checkOAuth, isOpaqueMachineToken, MachineFacts, notAccepted, opaque, tokenKind } from './machine';
 import { Detail, reject, Rejection } from './reasons';
 
 /**
- * Verification of a Clerk session token: a compact JWS, RS256, checked strictly by hand.
+ * Verification of a Clerk token: a compact JWS, RS256, checked strictly by hand. Session tokens, and the JWT formats of
+ * Clerk's machine tokens (OAuth access tokens and M2M tokens, `./machine`), which the same instance key signs; the
+ * kind is told apart as Clerk's SDK tells it (`tokenKind`) and only selects which rules apply.
  *
  * Why not jose's `jwtVerify`: jose 6 verifies through WebCrypto, about 2.5 times slower than `crypto.verify` with a
  * KeyObject, and a Lambda authorizer sits in front of every request. What jose does besides (parse, header and claim
@@ -42,11 +46,17 @@ export const IGNORE_CATEGORY = 'cl_I7d4PD111III';
 const JWT_TEMPLATE_CATEGORY = 'cl_B7d4PD222AAA';
 const M2M_CATEGORY = 'cl_B7d4PD333AAA';
 
-/** A verified session token. */
+/** A verified token. */
 export interface Verified {
+  /** The kind: a session token, an OAuth access token or an M2M token. */
+  readonly kind: TokenKind;
   readonly payload: Readonly<Record<string, unknown>>;
+  /** The user (session, OAuth) or the calling machine (M2M). */
   readonly sub: string;
+  /** The session; `''` for machine tokens. */
   readonly sid: string;
+  /** OAuth: `client_id` and the granted scopes. */
+  readonly machine?: MachineFacts;
 }
 
 /** What verification saw, for the log, whatever the outcome: the header's `kid` once the header is parsed. */
@@ -67,10 +77,10 @@ export async function verifyToken(token: string, config: Config, nowMs: number, 
   // Exactly three segments.
   const dot1 = token.indexOf('.');
   const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
-  if (dot2 < 0 || token.indexOf('.', dot2 + 1) !== -1) return reject('token_malformed', 'not_three_segments');
+  if (dot2 < 0 || token.indexOf('.', dot2 + 1) !== -1) return isOpaqueMachineToken(token) ? opaque(token) : reject('token_malformed', 'not_three_segments');
 
   const header = decodeObject(token, 0, dot1);
-  if (header === undefined) return reject('token_malformed', 'header_not_json_object');
+  if (header === undefined) return isOpaqueMachineToken(token) ? opaque(token) : reject('token_malformed', 'header_not_json_object');
   const kid = own(header, 'kid');
   // The kid only selects a key (never carries one); logged, so a string of sane length or nothing.
   if (kid !== undefined && (typeof kid !== 'string' || kid.length > 256)) return reject('token_malformed', 'kid_invalid');
@@ -80,8 +90,19 @@ export async function verifyToken(token: string, config: Config, nowMs: number, 
 
   const payload = decodeObject(token, dot1 + 1, dot2);
   if (payload === undefined) return reject('token_malformed', 'payload_not_json_object');
-  const claimsProblem = checkClaims(payload, config, nowMs);
-  if (claimsProblem !== undefined) return claimsProblem;
+  const kind = tokenKind(header, payload);
+  if (!config.accepts.has(kind)) return notAccepted(kind);
+  let machine: MachineFacts | undefined;
+  if (kind === TokenKind.SESSION) {
+    const problem = checkSessionHeader(header) ?? checkTimes(payload, config, nowMs) ?? checkSessionClaims(payload, config);
+    if (problem !== undefined) return problem;
+  } else {
+    const problem = checkTimes(payload, config, nowMs);
+    if (problem !== undefined) return problem;
+    const facts = kind === TokenKind.OAUTH ? checkOAuth(header, payload, config) : checkM2M(header, payload, config);
+    if ('reason' in facts) return facts;
+    machine = facts;
+  }
 
   const signature = decodeSegment(token, dot2 + 1, token.length);
   if (signature === undefined || signature.length === 0) return reject('token_malformed', 'signature_not_base64url');
@@ -98,16 +119,14 @@ export async function verifyToken(token: string, config: Config, nowMs: number, 
   }
   if (!valid) return reject('signature_invalid');
 
-  return { payload, sub: payload.sub as string, sid: payload.sid as string };
+  if (machine === undefined) return { kind, payload, sub: payload.sub as string, sid: payload.sid as string };
+  return { kind, payload, sub: payload.sub as string, sid: '', machine };
 }
 
 /**
- * JOSE header checks. `alg` must be exactly RS256 (no `none`, no HMAC with the public key as secret, no other
- * family); a header that carries or points to a key is refused outright rather than ignored; `crit` (and `b64`,
- * which is meaningless without it) is refused because no extension is understood (RFC 7515 4.1.11); `typ`, when
- * present, is `JWT` as Clerk's SDK requires (OAuth access tokens are `at+jwt`); `cat`, when present, is the session
- * category or Clerk's "ignore" category (Clerk's JWT-template and M2M tokens carry other categories; tokens from
- * before categories have none).
+ * JOSE header checks every kind shares. `alg` must be exactly RS256 (no `none`, no HMAC with the public key as
+ * secret, no other family); a header that carries or points to a key is refused outright rather than ignored; `crit`
+ * (and `b64`, which is meaningless without it) is refused because no extension is understood (RFC 7515 4.1.11).
  */
 function checkHeader(header: Readonly<Record<string, unknown>>): Rejection | undefined {
   const alg = own(header, 'alg');
@@ -115,6 +134,15 @@ function checkHeader(header: Readonly<Record<string, unknown>>): Rejection | und
   for (const name of KEY_HEADERS) if (Object.hasOwn(header, name)) return reject('header_key_not_trusted', name);
   if (Object.hasOwn(header, 'crit')) return reject('crit_unsupported', 'crit');
   if (Object.hasOwn(header, 'b64')) return reject('crit_unsupported', 'b64');
+  return undefined;
+}
+
+/**
+ * The header of a session token: `typ`, when present, is `JWT` as Clerk's SDK requires; `cat`, when present, is the
+ * session category or Clerk's "ignore" category (Clerk's JWT-template and M2M tokens carry other categories; tokens
+ * from before categories have none).
+ */
+function checkSessionHeader(header: Readonly<Record<string, unknown>>): Rejection | undefined {
   const typ = own(header, 'typ');
   if (typ !== undefined && typ !== 'JWT') return reject('category_not_session', 'typ_not_jwt');
   const cat = own(header, 'cat');
@@ -133,7 +161,7 @@ function algDetail(alg: unknown): Detail {
 }
 
 /**
- * The registered and Clerk session claims, all own properties, all type-strict:
+ * The registered claims every kind shares, all own properties, all type-strict:
  * - `iss` equals the issuer exactly (a string; no normalization, so a trailing slash differs);
  * - `exp` is a required finite number, `floor(exp) <= now - skew` is expired; `nbf` and `iat`, when present, are
  *   finite numbers not later than `now + skew` (Clerk's SDK rules, to the millisecond; a fractional `exp` is read in
@@ -146,7 +174,7 @@ function algDetail(alg: unknown): Detail {
  * - when configured: `azp` a string in the list (absent is refused), `aud` a string in the list or an array with at
  *   least one string in the list.
  */
-function checkClaims(payload: Readonly<Record<string, unknown>>, config: Config, nowMs: number): Rejection | undefined {
+function checkTimes(payload: Readonly<Record<string, unknown>>, config: Config, nowMs: number): Rejection | undefined {
   const iss = own(payload, 'iss');
   if (iss !== config.issuer) {
     // A trailing slash is the usual misconfiguration; another value, usually another Clerk instance (dev and prod).
@@ -167,11 +195,22 @@ function checkClaims(payload: Readonly<Record<string, unknown>>, config: Config,
     if (typeof iat !== 'number' || !Number.isFinite(iat)) return reject('token_malformed', 'iat_not_number');
     if (iat * 1000 > nowMs + config.skewMs) return reject('iat_in_future');
   }
+  return undefined;
+}
 
+/**
+ * The Clerk session claims (a `mch_` subject never gets here: it makes the token an M2M token):
+ * - `sub` and `sid` are non-empty strings; a session token always has a `sid`, a JWT-template token has none unless
+ *   its template defines one, which is why `sid` alone cannot keep template tokens out where the category does not
+ *   (see `IGNORE_CATEGORY`);
+ * - `sts` absent (v1 without the claim) or `active`; `pending` only when allowed; any other value (a status this
+ *   handler does not know, or not a string) is refused as not an active session (`session_pending`);
+ * - when configured: `azp` a string in the list (absent is refused), `aud` a string in the list or an array with at
+ *   least one string in the list.
+ */
+function checkSessionClaims(payload: Readonly<Record<string, unknown>>, config: Config): Rejection | undefined {
   const sub = own(payload, 'sub');
   if (typeof sub !== 'string' || sub.length === 0) return reject('sub_missing');
-  // Clerk's machine tokens have `mch_` subjects; its SDK refuses them where a session is expected, and so does this.
-  if (sub.startsWith('mch_')) return reject('category_not_session', 'machine_subject');
   const sid = own(payload, 'sid');
   if (typeof sid !== 'string' || sid.length === 0) return reject('sid_missing');
 
@@ -188,11 +227,7 @@ function checkClaims(payload: Readonly<Record<string, unknown>>, config: Config,
   }
   if (config.audience !== undefined) {
     const aud = own(payload, 'aud');
-    const audience = config.audience;
-    const ok = typeof aud === 'string'
-      ? audience.includes(aud)
-      : Array.isArray(aud) && aud.some((a) => typeof a === 'string' && audience.includes(a));
-    if (!ok) return reject('aud_mismatch', aud === undefined ? 'aud_absent' : 'aud_not_listed');
+    if (!audienceMatches(aud, config.audience)) return reject('aud_mismatch', aud === undefined ? 'aud_absent' : 'aud_not_listed');
   }
   return undefined;
 }
