@@ -1,3 +1,4 @@
+import { ClerkTokenType } from './clerk-token-type';
 import { validationError } from './private/errors';
 import {
   CLAIM_RULE,
@@ -5,6 +6,8 @@ import {
   isExactNumber,
   isOrgKey,
   isPredicateValue,
+  isScopeName,
+  isTokenType,
   NUMBER_RULE,
   ORG_KEY_RULE,
   parsePredicate,
@@ -12,11 +15,13 @@ import {
   PredicateNode,
   PredicateValue,
   renderPredicate,
+  SCOPE_RULE,
+  TOKEN_TYPE_RULE,
   VALUE_RULE,
 } from './private/predicate';
 
 /**
- * A condition on the claims of a verified Clerk session token, evaluated by the Lambda authorizer after the token's
+ * A condition on the claims of a verified Clerk token, evaluated by the Lambda authorizer after the token's
  * signature and standard claims have been checked.
  *
  * Build one with the static factories and combine them with `allOf`, `anyOf` and `noneOf`. A predicate is
@@ -149,6 +154,43 @@ export abstract class ClaimPredicate {
    */
   public static signedIn(): ClaimPredicate {
     return new WirePredicate({ op: 'signedIn' });
+  }
+
+  /**
+   * The token is an OAuth access token that grants every one of `scopes`.
+   *
+   * The granted scopes are the token's `scp` array, else its `scope` claim split on spaces, as Clerk's SDK reads them
+   * (`auth().scopes`). Never holds for a session token or an M2M token, whatever their claims (an M2M token's custom
+   * claims are chosen by the calling machine). All listed scopes are required (to accept any one of them, use
+   * `anyOf`); names are compared exactly.
+   *
+   * @param scopes 1 to 50 OAuth scope names, such as `mcp:read`
+   * @see https://clerk.com/docs/guides/configure/auth-strategies/oauth/how-clerk-implements-oauth#scopes
+   */
+  public static scope(...scopes: string[]): ClaimPredicate {
+    checkList(scopes, 'scopes');
+    for (const s of scopes) {
+      if (!isScopeName(s)) fail('scopes', `entries ${SCOPE_RULE}`, s);
+    }
+    return new WirePredicate({ op: 'scope', scopes: [...scopes] });
+  }
+
+  /**
+   * The token is of one of these kinds: a session token, an OAuth access token or an M2M token.
+   *
+   * Useful when an authorizer accepts several kinds (`acceptsToken`) and a rule applies to some of them, e.g.
+   * `allOf(tokenType(ClerkTokenType.SESSION_TOKEN), role('admin'))`.
+   *
+   * @param types 1 to 3 distinct token types
+   */
+  public static tokenType(...types: ClerkTokenType[]): ClaimPredicate {
+    if (!Array.isArray(types) || types.length === 0 || types.length > 3 || new Set(types).size !== types.length) {
+      fail('types', 'must list 1 to 3 distinct token types', Array.isArray(types) ? types.length : types);
+    }
+    for (const t of types) {
+      if (!isTokenType(t)) fail('types', `entries ${TOKEN_TYPE_RULE}`, t);
+    }
+    return new WirePredicate({ op: 'tokenType', types: [...types] });
   }
 
   /**

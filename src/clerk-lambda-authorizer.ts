@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ClaimPredicate } from './claim-predicate';
 import { ClerkAuthorizerFunction } from './clerk-authorizer-function';
+import { ClerkTokenType } from './clerk-token-type';
 import { decisionMetric, DecisionMetricSource, recommendedAlarms } from './private/decision-metrics';
 import { authorizerEnvironment } from './private/environment';
 import { addProtectedRoutes, PreflightWarning } from './private/http-routes';
@@ -26,11 +27,31 @@ import {
   validateSameEnvironment,
   warnWeakSettings,
 } from './private/lambda-authorizer-validation';
+import { validateMachineCallers } from './private/machine-validation';
 import { perApiScope } from './private/per-api';
 import { addCorsGatewayResponses } from './private/rest-cors';
 import { RestPreflightWarning } from './private/rest-preflight';
 import { RouteRules } from './private/route-rules';
 import { validateAuthorizerName, validateIssuer, validateStringList } from './private/validation';
+
+/**
+ * An OAuth protected resource (RFC 9728): what an MCP client is told about the API it calls.
+ */
+export interface ClerkProtectedResource {
+  /**
+   * The resource's URL: the URL clients call (a custom domain with its base path, or the stage URL
+   * `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`), https, without query, fragment or trailing slash.
+   * The metadata document is served at `<resource>/.well-known/oauth-protected-resource`.
+   */
+  readonly resource: string;
+
+  /**
+   * The OAuth scopes the resource understands, listed in the metadata as `scopes_supported` (1 to 50 names).
+   *
+   * @default - not listed
+   */
+  readonly scopesSupported?: string[];
+}
 
 /**
  * Properties for a {@link ClerkLambdaAuthorizer}.
@@ -109,6 +130,56 @@ export interface ClerkLambdaAuthorizerProps {
    * @see https://clerk.com/docs/backend-requests/manual-jwt
    */
   readonly authorizedParties?: string[];
+
+  /**
+   * The kinds of Clerk token this authorizer accepts (1 to 3 distinct kinds).
+   *
+   * Each kind is told apart as Clerk's SDK tells it apart (an `mch_` subject is an M2M token, a `typ` of `at+jwt` an
+   * OAuth access token, anything else a session token) and checked with its own rules: the same RS256 signature and
+   * `iss`, `exp`, `nbf`/`iat` checks for every kind; `sid`, `sts`, `azp` for session tokens; `client_id`, scopes and
+   * `audience` for OAuth access tokens; `machineId` for M2M tokens. A token of a kind not listed is refused (401) with
+   * a reason code naming its kind. Only JWT formats are supported: opaque `oat_`, `mt_` and `ak_` tokens need Clerk's
+   * Backend API and are refused (`token_opaque`).
+   *
+   * @default [ClerkTokenType.SESSION_TOKEN]
+   * @see https://clerk.com/docs/guides/development/machine-auth/overview
+   */
+  readonly acceptsToken?: ClerkTokenType[];
+
+  /**
+   * The OAuth clients (`client_id`, e.g. `client_2VTWUzvGC5UhdJCNx6xG1D98edc`) whose access tokens are accepted
+   * (1 to 50 entries). Only with `ClerkTokenType.OAUTH_TOKEN` in `acceptsToken`.
+   *
+   * @default - an OAuth access token of any client of the instance is accepted (with dynamic client registration on,
+   * anyone can register a client)
+   */
+  readonly oauthClientIds?: string[];
+
+  /**
+   * This API's Clerk machine id (`mch_...`, on the Clerk dashboard's Machines page). Required when `acceptsToken`
+   * includes `ClerkTokenType.M2M_TOKEN`, refused otherwise.
+   *
+   * An M2M token is accepted only if it lists this machine among those it may call (its `aud` and `scopes` claims:
+   * every one present must name it). Clerk's SDK does not check this; without it a token minted for any machine of
+   * the instance would be accepted.
+   *
+   * @default - no M2M tokens
+   * @see https://clerk.com/docs/guides/development/machine-auth/m2m-tokens
+   */
+  readonly machineId?: string;
+
+  /**
+   * Makes the API an OAuth protected resource (RFC 9728) that MCP clients can discover: on every REST API this
+   * authorizer protects, 401 answers carry `WWW-Authenticate: Bearer resource_metadata="<resource>/.well-known/oauth-protected-resource"`
+   * and that document is served (without authorization) naming the Clerk instance as the authorization server. Only
+   * with `ClerkTokenType.OAUTH_TOKEN` in `acceptsToken`. Set `audience` to the resource too: Clerk writes the resource
+   * an MCP client asked for in the token's `aud`. HTTP APIs get neither (API Gateway has no gateway responses or mock
+   * integrations there).
+   *
+   * @default - no protected resource metadata
+   * @see https://datatracker.ietf.org/doc/html/rfc9728
+   */
+  readonly protectedResource?: ClerkProtectedResource;
 
   /**
    * A condition on the verified claims that every allowed token must satisfy (roles, organization permissions, ...).
@@ -381,9 +452,10 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
     const authorizerName = props.authorizerName ?? Names.uniqueResourceName(this, { maxLength: 128 });
     validateAuthorizerName(this, authorizerName);
     const predicate = props.predicate === undefined ? undefined : validatePredicateWire(this, props.predicate);
+    const acceptsToken = validateMachineCallers(this, props);
 
     const environment = authorizerEnvironment(this, {
-      ...props, publicKeyPem, predicate, clockSkewSeconds, sessionCookie, jwksStaleIfErrorMs,
+      ...props, publicKeyPem, predicate, clockSkewSeconds, sessionCookie, jwksStaleIfErrorMs, acceptsToken,
     });
     warnWeakSettings(this, cacheTtlSeconds, sessionCookie, props.authorizedParties);
 

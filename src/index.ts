@@ -1,3 +1,4 @@
 export * from './claim-predicate';
 export * from './clerk-jwt-authorizer';
 export * from './clerk-lambda-authorizer';
+export * from './clerk-token-type';

@@ -26,6 +26,10 @@ export interface AuthorizerSettings {
   readonly sessionCookie: boolean;
   /** @default false */
   readonly logAllowedRequests?: boolean;
+  /** The kinds of token accepted (validated, in `TOKEN_KINDS` order). */
+  readonly acceptsToken: readonly string[];
+  readonly oauthClientIds?: string[];
+  readonly machineId?: string;
 }
 
 /**
@@ -54,6 +58,9 @@ export function authorizerEnvironment(scope: IConstruct, settings: AuthorizerSet
   environment[EnvVar.ALLOW_PENDING_SESSIONS] = String(settings.allowPendingSessions ?? false);
   environment[EnvVar.SESSION_COOKIE] = String(settings.sessionCookie);
   environment[EnvVar.LOG_ALLOWED] = String(settings.logAllowedRequests ?? false);
+  environment[EnvVar.ACCEPTS_TOKEN] = JSON.stringify(settings.acceptsToken);
+  if (settings.oauthClientIds !== undefined) environment[EnvVar.OAUTH_CLIENT_IDS] = stack.toJsonString(settings.oauthClientIds);
+  if (settings.machineId !== undefined) environment[EnvVar.MACHINE_ID] = settings.machineId;
   checkEnvironmentSize(scope, environment);
   return environment;
 }
