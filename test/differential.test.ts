@@ -94,8 +94,8 @@ const STRICTER: readonly Difference[] = [
   },
   {
     tag: 'machine_sub',
-    reasons: ['category_not_session'],
-    why: 'A token whose `sub` starts with `mch_` (a machine) is refused as not a session token; `verifyToken` accepts it (Clerk\'s `authenticateRequest` refuses it too: token-type-mismatch).',
+    reasons: ['m2m_token_not_accepted'],
+    why: 'A token whose `sub` starts with `mch_` is an M2M token (Clerk\'s SDK decides so), refused by an authorizer that accepts session tokens only; `verifyToken` accepts it (Clerk\'s `authenticateRequest` refuses it too: token-type-mismatch).',
   },
   {
     tag: 'header_key',
@@ -160,7 +160,8 @@ const LAXER_THAN_SDK: readonly Difference[] = [];
  * - `time_fractional_exp`: a fractional `exp` was compared exactly while Clerk truncates it to whole seconds, so for
  *   `exp = now - skew + 0.5` the handler allowed a token Clerk calls expired (fixed in 96267f5: whole seconds).
  * - `machine_sub`: a session-shaped token whose `sub` starts with `mch_` was allowed where authenticateRequest signs
- *   it out as a machine token (fixed in 96267f5: refused as category_not_session; now a STRICTER entry).
+ *   it out as a machine token (fixed in 96267f5: refused as category_not_session; now a STRICTER entry, whose reason is
+ *   m2m_token_not_accepted since machine tokens have kinds of their own).
  */
 
 // ---------------------------------------------------------------------------------------------------------------
