@@ -1,4 +1,5 @@
 import { ClaimPredicate } from '../src/claim-predicate';
+import { ClerkTokenType } from '../src/clerk-token-type';
 import { evaluatePredicate } from '../src/private/lambda/evaluate';
 import { decodeOrganization } from '../src/private/lambda/organization';
 import { parsePredicate } from '../src/private/predicate';
@@ -7,6 +8,7 @@ const CLAIM_RULE =
   'must be a dot path such as metadata.role: 1 to 10 non-empty names without whitespace, none of them __proto__, constructor or prototype';
 const VALUE_RULE = 'must be a string of at most 1024 characters, a finite number or a boolean';
 const ORG_KEY_RULE = 'must be a key such as org:admin, without whitespace, not empty after the optional org: prefix';
+const SCOPE_RULE = 'must be OAuth scope names (printable ASCII without spaces, quotes or backslashes)';
 
 /** Render → parse (as the handler does at cold start) → evaluate. */
 function holds(p: ClaimPredicate, payload: Record<string, unknown>): boolean {
@@ -26,6 +28,8 @@ describe('rendering', () => {
     ['role', ClaimPredicate.role('admin', 'owner'), { op: 'in', claim: 'metadata.role', values: ['admin', 'owner'] }],
     ['orgRole', ClaimPredicate.orgRole('org:admin', 'billing'), { op: 'orgRole', roles: ['org:admin', 'billing'] }],
     ['orgPermission', ClaimPredicate.orgPermission('org:invoices:read'), { op: 'orgPermission', permissions: ['org:invoices:read'] }],
+    ['scope', ClaimPredicate.scope('mcp:read', 'profile'), { op: 'scope', scopes: ['mcp:read', 'profile'] }],
+    ['tokenType', ClaimPredicate.tokenType(ClerkTokenType.OAUTH_TOKEN, ClerkTokenType.M2M_TOKEN), { op: 'tokenType', types: ['oauth_token', 'm2m_token'] }],
     [
       'allOf / anyOf / noneOf',
       ClaimPredicate.allOf(ClaimPredicate.anyOf(ClaimPredicate.role('a')), ClaimPredicate.noneOf(ClaimPredicate.claimExists('banned'))),
@@ -123,6 +127,13 @@ describe('factories refuse bad arguments', () => {
     ['anyOf()', () => ClaimPredicate.anyOf(), '`predicates` must list 1 to 50 entries, got: 0'],
     ['noneOf()', () => ClaimPredicate.noneOf(), '`predicates` must list 1 to 50 entries, got: 0'],
     ['null operand', () => ClaimPredicate.anyOf(null as unknown as ClaimPredicate), '`predicates` entries must be ClaimPredicate instances, got: null'],
+    ['no scopes', () => ClaimPredicate.scope(), '`scopes` must list 1 to 50 entries, got: 0'],
+    ['scope with a space', () => ClaimPredicate.scope('mcp read'), `\`scopes\` entries ${SCOPE_RULE}, got: "mcp read"`],
+    ['empty scope', () => ClaimPredicate.scope(''), `\`scopes\` entries ${SCOPE_RULE}, got: ""`],
+    ['scope with a backslash', () => ClaimPredicate.scope('a\\b'), `\`scopes\` entries ${SCOPE_RULE}, got: "a\\\\b"`],
+    ['no token types', () => ClaimPredicate.tokenType(), '`types` must list 1 to 3 distinct token types, got: 0'],
+    ['a token type twice', () => ClaimPredicate.tokenType(ClerkTokenType.M2M_TOKEN, ClerkTokenType.M2M_TOKEN), '`types` must list 1 to 3 distinct token types, got: 2'],
+    ['an unknown token type', () => ClaimPredicate.tokenType('api_key' as ClerkTokenType), '`types` entries must be one of session_token, oauth_token, m2m_token, got: "api_key"'],
   ])('fails if %s', (_name, make, message) => {
     expect(make).toThrow(new Error(message));
   });

@@ -311,10 +311,11 @@ describe('ClerkLambdaAuthorizer', () => {
         CLERK_ALLOW_PENDING_SESSIONS: 'true',
         CLERK_SESSION_COOKIE: 'true',
         CLERK_LOG_ALLOWED: 'true',
+        CLERK_ACCEPTS_TOKEN: '["session_token"]',
       });
     });
 
-    test('by default writes the issuer, its JWKS URI, the stale-if-error bound and the four switches', () => {
+    test('by default writes the issuer, its JWKS URI, the stale-if-error bound, the four switches and the accepted token types', () => {
       expect(environmentOf(construct().node.scope as Stack)).toEqual({
         CLERK_ISSUER: ISSUER,
         CLERK_JWKS_URI: 'https://clerk.example.com/.well-known/jwks.json',
@@ -323,6 +324,7 @@ describe('ClerkLambdaAuthorizer', () => {
         CLERK_ALLOW_PENDING_SESSIONS: 'false',
         CLERK_SESSION_COOKIE: 'false',
         CLERK_LOG_ALLOWED: 'false',
+        CLERK_ACCEPTS_TOKEN: '["session_token"]',
       });
     });
   });
@@ -1123,6 +1125,7 @@ describe('ClerkLambdaAuthorizer', () => {
         ['CLERK_ALLOW_PENDING_SESSIONS', 'false'],
         ['CLERK_SESSION_COOKIE', 'false'],
         ['CLERK_LOG_ALLOWED', 'false'],
+        ['CLERK_ACCEPTS_TOKEN', '["session_token"]'],
       ].reduce((sum, [k, v]) => sum + k.length + v.length, 0);
       expect(() => construct({ predicate, publicKeyPem: keys.publicKeyPem })).toThrow(
         new Error(`\`predicate\` must fit the function's environment (Lambda allows 4096 bytes in all; simplify the predicate), got: ${total} bytes in all`),

@@ -305,8 +305,8 @@ describe('parsePredicate (CLERK_PREDICATE)', () => {
     ['not JSON', '{op:', 'must be valid JSON'],
     ['too long', JSON.stringify({ op: 'in', claim: 'a', values: ['x'.repeat(5000)] }), 'must be at most 4096 characters, got: 5037'],
     ['not an object', '[]', '$ must be an object'],
-    ['unknown op', '{"op":"regex","claim":"a","value":"x"}', '$.op must be one of eq, in, contains, exists, orgRole, orgPermission, signedIn, allOf, anyOf, noneOf, got: "regex"'],
-    ['inherited op name', '{"op":"toString"}', '$.op must be one of eq, in, contains, exists, orgRole, orgPermission, signedIn, allOf, anyOf, noneOf, got: "toString"'],
+    ['unknown op', '{"op":"regex","claim":"a","value":"x"}', '$.op must be one of eq, in, contains, exists, orgRole, orgPermission, signedIn, scope, tokenType, allOf, anyOf, noneOf, got: "regex"'],
+    ['inherited op name', '{"op":"toString"}', '$.op must be one of eq, in, contains, exists, orgRole, orgPermission, signedIn, scope, tokenType, allOf, anyOf, noneOf, got: "toString"'],
     ['extra key', '{"op":"exists","claim":"a","value":1}', '$ has an unknown key for exists: value'],
     ['signedIn with a key', '{"op":"signedIn","claim":"a"}', '$ has an unknown key for signedIn: claim'],
     ['__proto__ key', '{"op":"exists","claim":"a","__proto__":{}}', '$ has an unknown key for exists: __proto__'],
@@ -321,6 +321,11 @@ describe('parsePredicate (CLERK_PREDICATE)', () => {
     ['empty of', '{"op":"allOf","of":[]}', '$.of must be an array of 1 to 50 entries'],
     ['bad role', '{"op":"orgRole","roles":["org:"]}', '$.roles[0] must be a key such as org:admin, without whitespace, not empty after the optional org: prefix, got: "org:"'],
     ['bad child', '{"op":"noneOf","of":[{"op":"eq"}]}', '$.of[0].claim is missing'],
+    ['scope with a space', '{"op":"scope","scopes":["mcp read"]}', '$.scopes[0] must be OAuth scope names (printable ASCII without spaces, quotes or backslashes), got: "mcp read"'],
+    ['scope with a quote', '{"op":"scope","scopes":["a\\"b"]}', '$.scopes[0] must be OAuth scope names (printable ASCII without spaces, quotes or backslashes), got: "a\\"b"'],
+    ['empty scope', '{"op":"scope","scopes":[""]}', '$.scopes[0] must be OAuth scope names (printable ASCII without spaces, quotes or backslashes), got: ""'],
+    ['no scopes', '{"op":"scope","scopes":[]}', '$.scopes must be an array of 1 to 50 entries'],
+    ['unknown token type', '{"op":"tokenType","types":["api_key"]}', '$.types[0] must be one of session_token, oauth_token, m2m_token, got: "api_key"'],
     ['too deep', JSON.stringify(deep(8)), 'must have at most 200 nodes, nested at most 8 deep (exceeded at $.of[0].of[0].of[0].of[0].of[0].of[0].of[0].of[0])'],
   ])('refuses %s', (_name, json, message) => {
     expect(() => parsePredicate(json)).toThrow(new Error(message));
