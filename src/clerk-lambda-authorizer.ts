@@ -30,6 +30,7 @@ import {
 import { validateMachineCallers } from './private/machine-validation';
 import { perApiScope } from './private/per-api';
 import { addCorsGatewayResponses } from './private/rest-cors';
+import { addProtectedResource, ProtectedResourceMetadata } from './private/rest-protected-resource';
 import { RestPreflightWarning } from './private/rest-preflight';
 import { RouteRules } from './private/route-rules';
 import { validateAuthorizerName, validateIssuer, validateStringList } from './private/validation';
@@ -430,6 +431,8 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
 
   /** What each API's authorizer is made of (one per API, created on first use). */
   private readonly perApi: LambdaAuthorizerOptions;
+  /** The RFC 9728 metadata every REST API of this authorizer serves, when `protectedResource` is set. */
+  private readonly protectedResource?: ProtectedResourceMetadata;
   private readonly restAuthorizers = new Map<apigw.IRestApi, apigw.IAuthorizer>();
   private readonly httpAuthorizers = new Map<apigwv2.IHttpApi, apigwv2.IHttpAuthorizer>();
   /** Per-route rules: recorded by addMethod/addRoutes, rendered at synth. */
@@ -502,6 +505,9 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
       })),
     ]);
     Aspects.of(this).add(this.routeRules);
+    if (props.protectedResource !== undefined) {
+      this.protectedResource = { ...props.protectedResource, issuer: props.issuer };
+    }
   }
 
   /**
@@ -677,6 +683,7 @@ export class ClerkLambdaAuthorizer extends Construct implements apigwv2.IHttpRou
     if (existing !== undefined) return existing;
     validateSameEnvironment(this, api);
     const authorizer = createRestAuthorizer(perApiScope(this, api, 'Rest', 'ClerkLambdaAuthorizerRest'), api, this.perApi);
+    if (this.protectedResource !== undefined) addProtectedResource(this, api, this.protectedResource);
     this.restAuthorizers.set(api, authorizer);
     addCorsGatewayResponses(api);
     Aspects.of(api).add(new RestPreflightWarning(authorizer.authorizerId));

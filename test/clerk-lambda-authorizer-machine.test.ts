@@ -5,9 +5,13 @@
  */
 import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { ClerkLambdaAuthorizer, ClerkLambdaAuthorizerProps } from '../src/clerk-lambda-authorizer';
 import { ClerkTokenType } from '../src/clerk-token-type';
 import { TOKEN_KINDS } from '../src/private/contract';
+import { expectCfnLintClean } from './util/cfn-lint';
 
 const ISSUER = 'https://clerk.example.com';
 const MACHINE = 'mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk';
@@ -122,5 +126,121 @@ describe('synth-time validation', () => {
     Annotations.fromStack(warned).hasWarning('/Stack/Clerk', Match.stringLikeRegexp('`audience` should include the protected resource https://mcp.example.com'));
     const quiet = construct({ ...oauth, audience: [RESOURCE] }).stack;
     expect(Annotations.fromStack(quiet).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
+
+describe('protectedResource on REST APIs (RFC 9728, for MCP clients)', () => {
+  const DOC = { resource: RESOURCE, authorization_servers: [ISSUER], scopes_supported: ['mcp:read', 'mcp:write'], bearer_methods_supported: ['header'] };
+  const CHALLENGE = `'Bearer resource_metadata="${RESOURCE}/.well-known/oauth-protected-resource"'`;
+  const mcpProps: Partial<ClerkLambdaAuthorizerProps> = {
+    acceptsToken: [ClerkTokenType.OAUTH_TOKEN],
+    audience: [RESOURCE],
+    protectedResource: { resource: RESOURCE, scopesSupported: ['mcp:read', 'mcp:write'] },
+  };
+
+  function mcpApi(props: Partial<ClerkLambdaAuthorizerProps> = mcpProps, cors?: apigw.CorsOptions) {
+    const { stack, clerk } = construct(props);
+    const api = new apigw.RestApi(stack, 'RestApi', cors ? { defaultCorsPreflightOptions: cors } : {});
+    clerk.addMethod(api.root.addResource('mcp'), 'POST', new apigw.MockIntegration());
+    return { stack, clerk, api, template: Template.fromStack(stack) };
+  }
+
+  test('401 answers name the metadata document (WWW-Authenticate)', () => {
+    const { template } = mcpApi();
+    template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 1);
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      ResponseParameters: { 'gatewayresponse.header.WWW-Authenticate': CHALLENGE },
+    });
+  });
+
+  test('GET /.well-known/oauth-protected-resource serves the document from a mock integration, without authorization', () => {
+    const { template, stack } = mcpApi();
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '.well-known' });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'oauth-protected-resource' });
+    const methods = template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'GET' } });
+    const [get] = Object.values(methods) as Array<{ Properties: any }>;
+    expect(Object.keys(methods)).toHaveLength(1);
+    expect(get.Properties.AuthorizationType).toBe('NONE');
+    expect(get.Properties.Integration.Type).toBe('MOCK');
+    const body = stack.resolve(get.Properties.Integration.IntegrationResponses[0].ResponseTemplates['application/json']);
+    expect(JSON.parse(body)).toEqual(DOC);
+    expect(get.Properties.Integration.IntegrationResponses[0].ResponseParameters).toEqual({
+      'method.response.header.Access-Control-Allow-Origin': "'*'",
+      'method.response.header.Cache-Control': "'public, max-age=3600'",
+    });
+    // Browser-based MCP clients are preflighted (they send MCP-Protocol-Version).
+    template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS', AuthorizationType: 'NONE' });
+  });
+
+  test('without scopesSupported the document lists none', () => {
+    const { template, stack } = mcpApi({ ...mcpProps, protectedResource: { resource: RESOURCE } });
+    const [get] = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'GET' } })) as Array<{ Properties: any }>;
+    const body = stack.resolve(get.Properties.Integration.IntegrationResponses[0].ResponseTemplates['application/json']);
+    expect(JSON.parse(body)).toEqual({ resource: RESOURCE, authorization_servers: [ISSUER], bearer_methods_supported: ['header'] });
+  });
+
+  test('with CORS, the 401 carries both the CORS headers and the challenge', () => {
+    const { template } = mcpApi(mcpProps, { allowOrigins: ['https://app.example.com'] });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      ResponseParameters: {
+        'gatewayresponse.header.WWW-Authenticate': CHALLENGE,
+        'gatewayresponse.header.Access-Control-Allow-Origin': "'https://app.example.com'",
+      },
+    });
+    template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 4);
+  });
+
+  test('when another authorizer made the CORS 401 first, the challenge is added to it', () => {
+    const { stack, clerk } = construct(mcpProps);
+    const other = new ClerkLambdaAuthorizer(stack, 'Browser', { issuer: ISSUER });
+    const api = new apigw.RestApi(stack, 'RestApi', { defaultCorsPreflightOptions: { allowOrigins: ['https://app.example.com'] } });
+    other.addMethod(api.root.addResource('items'), 'GET', new apigw.MockIntegration());
+    clerk.addMethod(api.root.addResource('mcp'), 'POST', new apigw.MockIntegration());
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 4);
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'UNAUTHORIZED',
+      ResponseParameters: {
+        'gatewayresponse.header.WWW-Authenticate': CHALLENGE,
+        'gatewayresponse.header.Access-Control-Allow-Origin': "'https://app.example.com'",
+      },
+    });
+  });
+
+  test('two authorizers with the same metadata share one document; with other metadata, it fails', () => {
+    const { stack, clerk } = construct(mcpProps);
+    const api = new apigw.RestApi(stack, 'RestApi');
+    clerk.addMethod(api.root.addResource('mcp'), 'POST', new apigw.MockIntegration());
+    const same = new ClerkLambdaAuthorizer(stack, 'Same', { issuer: ISSUER, ...mcpProps });
+    same.addMethod(api.root.addResource('tools'), 'POST', new apigw.MockIntegration());
+    const other = new ClerkLambdaAuthorizer(stack, 'Other', { ...mcpProps, issuer: ISSUER, audience: ['https://other.example.com'], protectedResource: { resource: 'https://other.example.com' } });
+    expect(messageOf(() => other.addMethod(api.root.addResource('other'), 'POST', new apigw.MockIntegration()))).toBe(
+      '`protectedResource` must be the same for every authorizer of a REST API (it serves one metadata document), got: https://other.example.com where https://mcp.example.com is already served',
+    );
+    expect(Object.keys(Template.fromStack(stack).findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'GET' } }))).toHaveLength(1);
+  });
+
+  test('the REST API\'s own 401 gateway response is left alone, with a warning', () => {
+    const { stack, clerk } = construct(mcpProps);
+    const api = new apigw.RestApi(stack, 'RestApi');
+    api.addGatewayResponse('Mine', { type: apigw.ResponseType.UNAUTHORIZED, responseHeaders: { 'X-Mine': "'1'" } });
+    clerk.addMethod(api.root.addResource('mcp'), 'POST', new apigw.MockIntegration());
+    Template.fromStack(stack).resourceCountIs('AWS::ApiGateway::GatewayResponse', 1);
+    Annotations.fromStack(stack).hasWarning('/Stack/RestApi', Match.stringLikeRegexp('add the header WWW-Authenticate: Bearer resource_metadata='));
+  });
+
+  test('HTTP APIs get neither (no gateway responses or mock integrations there)', () => {
+    const { stack, clerk } = construct(mcpProps);
+    const httpApi = new apigwv2.HttpApi(stack, 'HttpApi');
+    clerk.addRoutes(httpApi, { path: '/mcp', methods: [apigwv2.HttpMethod.POST], integration: new HttpUrlIntegration('Mcp', 'https://backend.example.com') });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    template.resourceCountIs('AWS::ApiGateway::GatewayResponse', 0);
+  });
+
+  test('the template passes cfn-lint', () => {
+    expectCfnLintClean(mcpApi(mcpProps, { allowOrigins: ['https://app.example.com'] }).stack);
   });
 });

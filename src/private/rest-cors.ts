@@ -25,6 +25,16 @@ export function addCorsGatewayResponses(api: apigw.IRestApi): void {
   if (api.node.tryFindChild(STATE_ID) === undefined) new RestCorsGatewayResponses(api);
 }
 
+/**
+ * The CORS headers the API's authorizer-caused gateway responses carry (none when the API has no CORS), for another
+ * gateway response of the same kind: the protected resource's 401 (`./rest-protected-resource`), which the aspect
+ * below then leaves alone. Call it at synthesis (from a `Lazy`), when every preflight method exists.
+ */
+export function corsGatewayHeaders(api: apigw.IRestApi): Record<string, string> {
+  const cors = corsOf(api);
+  return cors === undefined ? {} : corsHeaders(cors);
+}
+
 /** The API's CORS configuration, merged over its preflight methods. */
 interface RestCors {
   readonly origins: Set<string>;
