@@ -20,6 +20,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { ClaimPredicate } from '../src/claim-predicate';
 import { ClerkLambdaAuthorizer, ClerkLambdaAuthorizerProps } from '../src/clerk-lambda-authorizer';
+import { ClerkTokenType } from '../src/clerk-token-type';
 import {
   bearer,
   fixTime,
@@ -32,6 +33,17 @@ import {
   restTokenEvent,
   STAGE_RESOURCE,
 } from './util/handler';
+import {
+  m2mHeader,
+  m2mPayload,
+  oauthHeader,
+  oauthPayload,
+  OTHER_MACHINE_ID,
+  TEST_CALLER_MACHINE,
+  TEST_CLIENT_ID,
+  TEST_MACHINE_ID,
+  TEST_OAUTH_USER,
+} from './util/machine-tokens';
 import { clerkV2Payload, makeKeys, NOW, sessionHeader, signJwt, TEST_AZP, TEST_ISSUER, TestKeys } from './util/tokens';
 
 /** The key pair of the "Clerk instance" of these tests; the construct gets its public PEM. */
@@ -324,4 +336,75 @@ test('the function answers an event with an unparsable method ARN without a 500'
   } finally {
     jest.restoreAllMocks();
   }
+});
+
+describe('ClerkLambdaAuthorizer end to end: machine callers (OAuth access tokens, M2M tokens)', () => {
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synthesize({
+      publicKeyPem: keys.publicKeyPem,
+      acceptsToken: [ClerkTokenType.SESSION_TOKEN, ClerkTokenType.OAUTH_TOKEN, ClerkTokenType.M2M_TOKEN],
+      machineId: TEST_MACHINE_ID,
+      predicate: ClaimPredicate.anyOf(
+        ClaimPredicate.allOf(ClaimPredicate.tokenType(ClerkTokenType.SESSION_TOKEN), ClaimPredicate.role('admin')),
+        ClaimPredicate.scope('mcp:read'),
+        ClaimPredicate.tokenType(ClerkTokenType.M2M_TOKEN),
+      ),
+    });
+  });
+  beforeEach(() => {
+    fixTime(NOW + 10);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  const oauth = (overrides: Record<string, unknown> = {}) => signJwt(oauthHeader({}, 'ins_e2e'), oauthPayload(overrides), keys.privateKey);
+  const m2m = (overrides: Record<string, unknown> = {}) => signJwt(m2mHeader({}, 'ins_e2e'), m2mPayload(overrides), keys.privateKey);
+  const gateways = [
+    ['REST', (auth: string | undefined) => restGateway(s, auth), 401],
+    ['HTTP', (auth: string | undefined) => httpGateway(s, auth), 403],
+  ] as const;
+
+  test('the accepted kinds and the machine id come from the template', () => {
+    expect(JSON.parse(s.environment.CLERK_ACCEPTS_TOKEN)).toEqual(['session_token', 'oauth_token', 'm2m_token']);
+    expect(s.environment.CLERK_MACHINE_ID).toBe(TEST_MACHINE_ID);
+  });
+
+  test.each(gateways)('%s: an MCP client\'s OAuth token granting mcp:read is allowed (200), naming the user and the client', async (_name, gateway) => {
+    const answer = await gateway(bearer(oauth({ scope: 'mcp:read mcp:write' })));
+    expect(statusOf(answer)).toBe(200);
+    const context = ((answer as Invocation).result as any).context;
+    expect(context).toMatchObject({ tokenType: 'oauth_token', userId: TEST_OAUTH_USER, clientId: TEST_CLIENT_ID, scopes: 'mcp:read mcp:write' });
+  });
+
+  test.each(gateways)('%s: an OAuth token without mcp:read is denied (403)', async (_name, gateway) => {
+    const answer = await gateway(bearer(oauth({ scope: 'profile email' })));
+    expect(statusOf(answer)).toBe(403);
+    expect((answer as Invocation).logs).toEqual([expect.objectContaining({ decision: 'deny', reason: 'predicate_failed', tokenType: 'oauth_token' })]);
+  });
+
+  test.each(gateways)('%s: an M2M token listing this machine is allowed (200), naming the calling machine', async (_name, gateway) => {
+    const answer = await gateway(bearer(m2m()));
+    expect(statusOf(answer)).toBe(200);
+    expect(((answer as Invocation).result as any).context).toMatchObject({ tokenType: 'm2m_token', machineId: TEST_CALLER_MACHINE, userId: '' });
+  });
+
+  test.each(gateways)('%s: an M2M token for another machine is refused', async (_name, gateway, refused) => {
+    const answer = await gateway(bearer(m2m({ aud: [OTHER_MACHINE_ID], scopes: OTHER_MACHINE_ID })));
+    expect(statusOf(answer)).toBe(refused);
+    expect((answer as Invocation).logs).toEqual([expect.objectContaining({ reason: 'machine_id_mismatch' })]);
+  });
+
+  test.each(gateways)('%s: a session admin is still allowed, a session member denied', async (_name, gateway) => {
+    expect(statusOf(await gateway(bearer(admin())))).toBe(200);
+    expect(statusOf(await gateway(bearer(member())))).toBe(403);
+  });
+
+  test('an opaque token: REST answers 401 before invoking (not JWT-shaped); HTTP refuses it as token_opaque', async () => {
+    expect(await restGateway(s, bearer('oat_8XOIucKvqHVr5tYP123456789abcdefghij'))).toBe(401);
+    const answer = await httpGateway(s, bearer('oat_8XOIucKvqHVr5tYP123456789abcdefghij'));
+    expect(statusOf(answer)).toBe(403);
+    expect((answer as Invocation).logs).toEqual([expect.objectContaining({ reason: 'token_opaque' })]);
+  });
 });
