@@ -159,13 +159,22 @@ for (const c of candidates) {
 }
 
 // The cold phase runs before the measured tokens exist, so the harness is small when it forks the cold processes.
-log(`bench: signing ${WARMUP * 3} RS256 warm-up tokens (+${WARMUP} bad signatures) ...`);
-const warmupTokens = await makeTokens({ issuer: ISSUER, kid: keys.kid, privateKeyPem: keys.privateKeyPem, count: WARMUP });
-const warmupFile = join(RUN, 'tokens-warmup.json');
-writeFileSync(warmupFile, JSON.stringify(warmupTokens));
+// Token flavors: session tokens for every candidate, OAuth access tokens and M2M tokens for the machine-token rows
+// (`flavor` of a candidate), each flavor signed once and shared by the candidates that use it.
+const FLAVORS = [...new Set(candidates.map((c) => c.flavor ?? 'session'))];
+const flavorOf = (c) => c.flavor ?? 'session';
+log(`bench: signing ${WARMUP * 3 * FLAVORS.length} RS256 warm-up tokens (+${WARMUP * FLAVORS.length} bad signatures; ${FLAVORS.join(', ')}) ...`);
+const warmupByFlavor = {};
+const warmupFiles = {};
+for (const flavor of FLAVORS) {
+  warmupByFlavor[flavor] = await makeTokens({ issuer: ISSUER, kid: keys.kid, privateKeyPem: keys.privateKeyPem, count: WARMUP, flavor });
+  warmupFiles[flavor] = join(RUN, `tokens-warmup-${flavor}.json`);
+  writeFileSync(warmupFiles[flavor], JSON.stringify(warmupByFlavor[flavor]));
+}
 const coldSpecFor = (c) => {
   const f = join(RUN, `cold-${c.id}.json`);
-  writeFileSync(f, JSON.stringify({ token: warmupTokens.valid[0][0], sub: warmupTokens.valid[0][1], methodArn: METHOD_ARN, expect: c.expect }));
+  const w = warmupByFlavor[flavorOf(c)];
+  writeFileSync(f, JSON.stringify({ token: w.valid[0][0], sub: w.valid[0][1], methodArn: METHOD_ARN, expect: c.expect }));
   return f;
 };
 for (const c of candidates) c.coldSpec = coldSpecFor(c);
@@ -208,17 +217,18 @@ for (let it = 0; it < COLD; it++) {
   }
 }
 
-log(`bench: signing ${TOKENS * 3} RS256 tokens (+${TOKENS} bad signatures) ...`);
+log(`bench: signing ${TOKENS * 3 * FLAVORS.length} RS256 tokens (+${TOKENS * FLAVORS.length} bad signatures) ...`);
 const tSign = Date.now();
 // The measured tokens, split over the PROCS processes of every candidate (process p gets the same slice for all).
 const perProc = Math.ceil(TOKENS / PROCS);
-const procFiles = [];
-{
-  const measured = await makeTokens({ issuer: ISSUER, kid: keys.kid, privateKeyPem: keys.privateKeyPem, count: TOKENS });
+const procFiles = {};
+for (const flavor of FLAVORS) {
+  const measured = await makeTokens({ issuer: ISSUER, kid: keys.kid, privateKeyPem: keys.privateKeyPem, count: TOKENS, flavor });
+  procFiles[flavor] = [];
   for (let p = 0; p < PROCS; p++) {
-    const f = join(RUN, `tokens-proc-${p}.json`);
+    const f = join(RUN, `tokens-proc-${flavor}-${p}.json`);
     writeFileSync(f, JSON.stringify(Object.fromEntries(KINDS.map((k) => [k, measured[k].slice(p * perProc, (p + 1) * perProc)]))));
-    procFiles.push(f);
+    procFiles[flavor].push(f);
   }
 }
 log(`bench: tokens ready in ${((Date.now() - tSign) / 1000).toFixed(1)} s`);
@@ -241,7 +251,7 @@ function startWorker(c, p) {
   rmSync(w.out, { force: true });
   writeFileSync(
     cfgFile,
-    JSON.stringify({ bundle: c.bundle, warmupFile, roundFile: procFiles[p], methodArn: METHOD_ARN, expect: c.expect, out: w.out, runtimeIo: RUNTIME_IO === 'syscall' }),
+    JSON.stringify({ bundle: c.bundle, warmupFile: warmupFiles[flavorOf(c)], roundFile: procFiles[flavorOf(c)][p], methodArn: METHOD_ARN, expect: c.expect, out: w.out, runtimeIo: RUNTIME_IO === 'syscall' }),
   );
   // The handler's log lines go to a file (counted, then deleted, never read), on tmpfs when there is one: a write
   // that copies the bytes into the kernel and never blocks, with no disk writeback behind it. Not a pipe: on a busy
@@ -439,6 +449,19 @@ if (ours && floor && ours.stats.valid && floor.stats.valid && ours.coldStats && 
       `${fmtX(e.p50 / v.p50)} of valid (${fmtUs(e.p50)} vs ${fmtUs(v.p50)}; ${fmtRange(q)}); p99 ${fmtX(e.p99 / v.p99)}`,
     );
   }
+}
+
+// Issue 13: an OAuth or M2M token costs no more than a session token (its own row, the same floor).
+for (const id of ['ours-oauth', 'ours-m2m']) {
+  const m = candidates.find((c) => c.id === id);
+  if (!m || !floor || !m.stats?.valid || !floor.stats?.valid) continue;
+  const v = m.stats.valid;
+  const fv = floor.stats.valid;
+  targets.push({
+    name: `${id}: warm valid p50 <= 1.3x floor`,
+    pass: v.p50 <= 1.3 * fv.p50,
+    detail: `${fmtX(v.p50 / fv.p50)} (${fmtUs(v.p50)} vs ${fmtUs(fv.p50)}; ${fmtRange(roundRatios(m, floor, 'valid'))})`,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -47,6 +47,31 @@ export const CANDIDATES = [
       'answer per token for every route, checked by evaluating it for the requested method ARN',
   },
   {
+    // Not a candidate: the same shipped bundle accepting OAuth access tokens (an MCP server's authorizer), measured on
+    // OAuth access token JWTs with the rule scope('mcp:read'). Issue 13: a machine token costs no more than a session
+    // token. Never part of the peer targets; its own ratio to the floor is printed.
+    id: 'ours-oauth',
+    name: 'cdk-clerk-authorizers, OAuth access tokens (acceptsToken OAUTH_TOKEN, scope rule)',
+    diagnostic: true,
+    wraps: 'ours',
+    flavor: 'oauth',
+    props: { acceptsToken: ['oauth_token'], predicate: { scope: ['mcp:read'] } },
+    expect: { resource: 'stage', contextUserId: true, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
+    semantics: 'diagnostic: the shipped bundle accepting OAuth access tokens (JWT, typ at+jwt), rule scope(mcp:read); forbidden = scope not granted',
+  },
+  {
+    // Not a candidate: the same shipped bundle accepting M2M tokens, measured on M2M token JWTs (role rule on a custom
+    // claim). The context's userId is '' for a machine (machineId names it), so it is not checked against sub.
+    id: 'ours-m2m',
+    name: 'cdk-clerk-authorizers, M2M tokens (acceptsToken M2M_TOKEN, machineId)',
+    diagnostic: true,
+    wraps: 'ours',
+    flavor: 'm2m',
+    props: { acceptsToken: ['m2m_token'], machineId: 'mch_2xBenchApiTESTtestTESTtestTEST' },
+    expect: { resource: 'stage', contextUserId: false, reject: { expired: UNAUTHORIZED, badsig: UNAUTHORIZED } },
+    semantics: 'diagnostic: the shipped bundle accepting M2M tokens (JWT, mch_ subject listing machineId), rule role(admin) on a custom claim',
+  },
+  {
     id: 'guide',
     name: "Clerk guide (jsonwebtoken)",
     src: 'guide-jsonwebtoken.mjs',

@@ -31,11 +31,14 @@ function fromSynth() {
   const { ClaimPredicate } = require(path.join(root, 'src', 'claim-predicate.ts'));
   const app = new cdk.App({ context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new cdk.Stack(app, 'BenchStack', { env: { account: '123456789012', region: 'us-east-1' } });
+  // Props arrive as JSON; a predicate other than the default role rule is named `{ scope: [...] }`.
+  const props = JSON.parse(process.env.BENCH_PROPS || '{}');
+  const predicate = props.predicate && props.predicate.scope ? ClaimPredicate.scope(...props.predicate.scope) : ClaimPredicate.role('admin');
   const admins = new ClerkLambdaAuthorizer(stack, 'Admins', {
     issuer,
     publicKeyPem,
-    predicate: ClaimPredicate.role('admin'),
-    ...JSON.parse(process.env.BENCH_PROPS || '{}'),
+    ...props,
+    predicate,
   });
   const routes = Number(process.env.BENCH_ROUTES || '0');
   if (typeof admins.addMethod === 'function') {

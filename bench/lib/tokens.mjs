@@ -1,4 +1,5 @@
-// Test material for the benchmark: one RSA-2048 key pair, Clerk-like v2 session tokens signed RS256 with
+// Test material for the benchmark: one RSA-2048 key pair, Clerk-like v2 session tokens (and, for the machine-token
+// rows, OAuth access token and M2M token JWTs) signed RS256 with
 // node:crypto, every token distinct (sub, sid, jti). Signing is spread over worker threads.
 import { generateKeyPairSync, randomBytes, createPrivateKey, sign } from 'node:crypto';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -24,20 +25,62 @@ export function makeKeys() {
   };
 }
 
+/** The machine this API is (`machineId` of the M2M flavor), and another one an M2M token may also list. */
+export const BENCH_MACHINE_ID = 'mch_2xBenchApiTESTtestTESTtestTEST';
+const OTHER_MACHINE_ID = 'mch_2yBenchOtherTESTtestTESTtestTE';
+
 /**
  * Unsigned token specs: `{ kind, sub, signingInput }`. Valid and forbidden tokens live an hour (the run must not
- * outlive them), expired ones expired an hour ago (far beyond any skew). `forbidden` = valid but metadata.role is
- * not admin. `badsig` = a valid admin token whose signature belongs to another token (a well-formed RS256
- * signature by the right key, over different bytes).
+ * outlive them), expired ones expired an hour ago (far beyond any skew). `forbidden` = valid but fails the rule (the
+ * session and M2M flavors: metadata.role is not admin; the OAuth flavor: the token lacks the mcp:read scope).
+ * `badsig` = a valid token whose signature belongs to another token (a well-formed RS256 signature by the right key,
+ * over different bytes).
+ *
+ * Flavors (Clerk's shapes): `session` (a v2 session token), `oauth` (an OAuth access token JWT: typ at+jwt,
+ * client_id, scope), `m2m` (an M2M token JWT: cat M2M, sub mch_..., aud and scopes listing BENCH_MACHINE_ID, a custom
+ * metadata claim).
  */
-function spec(kind, issuer, kid, now) {
-  const sub = clerkId('user_');
-  const header = { alg: 'RS256', cat: 'cl_B7d4PD111AAA', kid, typ: 'JWT' };
+function spec(kind, issuer, kid, now, flavor = 'session') {
   const expired = kind === 'expired';
   const iat = expired ? now - 3600 : now - 1;
+  const exp = expired ? now - 3540 : now + 3600;
+  const role = kind === 'forbidden' ? 'member' : 'admin';
+  if (flavor === 'oauth') {
+    const sub = clerkId('user_');
+    const header = { alg: 'RS256', kid, typ: 'at+jwt' };
+    const payload = {
+      iss: issuer,
+      sub,
+      client_id: 'client_2VTWUzvGC5UhdJCNx6xG1D98edc',
+      jti: clerkId('oat_'),
+      iat,
+      nbf: iat - 5,
+      exp,
+      scope: kind === 'forbidden' ? 'profile email' : 'profile email mcp:read',
+    };
+    return { kind, sub, signingInput: `${b64u(header)}.${b64u(payload)}` };
+  }
+  if (flavor === 'm2m') {
+    const sub = clerkId('mch_');
+    const header = { alg: 'RS256', cat: 'cl_B7d4PD333AAA', kid, typ: 'JWT' };
+    const payload = {
+      iss: issuer,
+      sub,
+      aud: [BENCH_MACHINE_ID, OTHER_MACHINE_ID],
+      scopes: `${BENCH_MACHINE_ID} ${OTHER_MACHINE_ID}`,
+      jti: clerkId('mt_'),
+      iat,
+      nbf: iat - 5,
+      exp,
+      metadata: { role },
+    };
+    return { kind, sub, signingInput: `${b64u(header)}.${b64u(payload)}` };
+  }
+  const sub = clerkId('user_');
+  const header = { alg: 'RS256', cat: 'cl_B7d4PD111AAA', kid, typ: 'JWT' };
   const payload = {
     azp: 'https://app.example.com',
-    exp: expired ? now - 3540 : now + 3600,
+    exp,
     fva: [3, -1],
     iat,
     iss: issuer,
@@ -47,7 +90,7 @@ function spec(kind, issuer, kid, now) {
     sts: 'active',
     sub,
     v: 2,
-    metadata: { role: kind === 'forbidden' ? 'member' : 'admin' },
+    metadata: { role },
   };
   return { kind, sub, signingInput: `${b64u(header)}.${b64u(payload)}` };
 }
@@ -81,13 +124,13 @@ async function signParallel(privateKeyPem, inputs, threads) {
 }
 
 /**
- * `count` tokens of every kind: returns `{ valid: [[token, sub], ...], expired: [...], badsig: [...],
+ * `count` tokens of every kind, of one flavor (`session`, `oauth`, `m2m`): returns `{ valid: [[token, sub], ...], expired: [...], badsig: [...],
  * forbidden: [...] }`.
  */
-export async function makeTokens({ issuer, kid, privateKeyPem, count, threads = 2 }) {
+export async function makeTokens({ issuer, kid, privateKeyPem, count, threads = 2, flavor = 'session' }) {
   const now = Math.floor(Date.now() / 1000);
   const specs = [];
-  for (let i = 0; i < count; i++) for (const kind of KINDS) specs.push(spec(kind, issuer, kid, now));
+  for (let i = 0; i < count; i++) for (const kind of KINDS) specs.push(spec(kind, issuer, kid, now, flavor));
   const toSign = specs.filter((s) => s.kind !== 'badsig');
   const sigs = await signParallel(privateKeyPem, toSign.map((s) => s.signingInput), threads);
   const out = { valid: [], expired: [], badsig: [], forbidden: [] };
