@@ -32,7 +32,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 // A consumer writes `from 'cdk-clerk-authorizers'`. This repository imports the TypeScript source instead, so the
 // example runs (and type-checks) on a fresh clone without building the package first.
-import { ClaimPredicate, ClerkJwtAuthorizer, ClerkLambdaAuthorizer } from '../src';
+import { ClaimPredicate, ClerkJwtAuthorizer, ClerkLambdaAuthorizer, ClerkTokenType } from '../src';
 
 /** Your Clerk instance and your app, as the stack needs them. */
 export interface ClerkExampleStackProps extends StackProps {
@@ -44,6 +44,13 @@ export interface ClerkExampleStackProps extends StackProps {
   readonly audience: string;
   /** The origins of your frontend: the session token's `azp` must be one of them. */
   readonly appOrigins: string[];
+  /**
+   * The URL MCP clients call (the MCP REST API's custom domain or stage URL, no trailing slash): an MCP server
+   * protected by OAuth access tokens is added when set.
+   */
+  readonly mcpResource?: string;
+  /** This API's Clerk machine id (`mch_...`): an internal route for M2M tokens is added when set. */
+  readonly machineId?: string;
 }
 
 /** The example stack. */
@@ -124,6 +131,35 @@ export class ClerkExampleStack extends Stack {
       predicate: ClaimPredicate.signedIn(),
     });
 
+    // An MCP server (streamable HTTP on POST /mcp): MCP clients sign the user in with Clerk (OAuth) and call it with
+    // a JWT access token bound to the resource (aud) that grants mcp:read. Its 401s point them to the protected
+    // resource metadata, served by the REST API itself.
+    if (props.mcpResource !== undefined) {
+      const mcpClients = new ClerkLambdaAuthorizer(this, 'McpClients', {
+        issuer: props.issuer,
+        publicKeyPem: props.publicKeyPem,
+        acceptsToken: [ClerkTokenType.OAUTH_TOKEN],
+        audience: [props.mcpResource],
+        protectedResource: { resource: props.mcpResource, scopesSupported: ['mcp:read', 'mcp:write'] },
+        predicate: ClaimPredicate.scope('mcp:read'),
+      });
+      const mcpApi = new apigw.RestApi(this, 'McpRestApi');
+      mcpClients.addMethod(mcpApi.root.addResource('mcp'), 'POST', new apigw.LambdaIntegration(backend));
+      new CfnOutput(this, 'McpRestApiUrl', { value: mcpApi.url });
+    }
+
+    // Machine-to-machine: another service of yours calls POST /internal/sync with an M2M token (JWT format) that lists
+    // this API's machine.
+    if (props.machineId !== undefined) {
+      const machines = new ClerkLambdaAuthorizer(this, 'Machines', {
+        issuer: props.issuer,
+        publicKeyPem: props.publicKeyPem,
+        acceptsToken: [ClerkTokenType.M2M_TOKEN],
+        machineId: props.machineId,
+      });
+      machines.addRoutes(appApi, { path: '/internal/sync', methods: [apigwv2.HttpMethod.POST], integration: appBackend });
+    }
+
     new CfnOutput(this, 'JwtHttpApiUrl', { value: jwtApi.apiEndpoint });
     new CfnOutput(this, 'AdminRestApiUrl', { value: restApi.url });
     new CfnOutput(this, 'AppHttpApiUrl', { value: appApi.apiEndpoint });
@@ -139,12 +175,18 @@ export function main(app = new App()): App {
     }
     return value;
   };
+  const optionalContext = (key: string): string | undefined => {
+    const value = app.node.tryGetContext(key);
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
   const pemFile = app.node.tryGetContext('clerkPublicKeyPemFile');
   new ClerkExampleStack(app, 'ClerkExample', {
     issuer: context('clerkIssuer'),
     publicKeyPem: typeof pemFile === 'string' ? fs.readFileSync(pemFile, 'utf8') : context('clerkPublicKeyPem'),
     audience: context('clerkAudience'),
     appOrigins: [context('appOrigin')],
+    mcpResource: optionalContext('mcpResource'),
+    machineId: optionalContext('machineId'),
   });
   return app;
 }

@@ -25,6 +25,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { ClerkExampleStack } from './app';
 import { bearer, httpEvent, invoke, loadHandler, restTokenEvent } from '../test/util/handler';
 import { evaluatePolicy } from '../test/util/iam-policy';
+import { m2mHeader, m2mPayload, oauthHeader, oauthPayload } from '../test/util/machine-tokens';
 import { clerkV1Payload, clerkV2Payload, makeKeys, sessionHeader, signJwt, TEMPLATE_CATEGORY } from '../test/util/tokens';
 
 /** The demo Clerk instance and app. */
@@ -32,6 +33,9 @@ const ISSUER = 'https://clerk.example.com';
 const APP_ORIGIN = 'https://app.example.com';
 const AUDIENCE = 'example-api';
 const KID = 'ins_demo';
+/** The demo MCP server's URL (RFC 8707 resource) and the demo API's Clerk machine id. */
+const MCP_RESOURCE = 'https://mcp.example.com';
+const MACHINE_ID = 'mch_2demoApiMachine';
 /** Where the demo pretends the stack is deployed (only used to build ARNs in events). */
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -80,6 +84,8 @@ async function main(): Promise<number> {
       publicKeyPem: clerk.publicKeyPem,
       audience: AUDIENCE,
       appOrigins: [APP_ORIGIN],
+      mcpResource: MCP_RESOURCE,
+      machineId: MACHINE_ID,
     });
     const assembly = app.synth();
     const stack = assembly.getStackByName('ClerkExample');
@@ -134,7 +140,20 @@ async function main(): Promise<number> {
       org_permissions: ['org:invoices:read'],
     }, now));
 
+    // Machine callers, Clerk's JWT shapes: an MCP client's OAuth access token (typ at+jwt, bound to the MCP resource by
+    // aud), and an M2M token from another machine listing this API's machine.
+    const mcpToken = (overrides: Record<string, unknown>) =>
+      sign(oauthPayload({ iss: ISSUER, sub: 'user_2admin', client_id: 'client_2claude', aud: MCP_RESOURCE, ...overrides }, now), oauthHeader({}, KID));
+    const mcpReader = mcpToken({ scope: 'openid profile mcp:read' });
+    const mcpProfileOnly = mcpToken({ scope: 'openid profile' });
+    const mcpOtherResource = mcpToken({ scope: 'mcp:read', aud: 'https://other-mcp.example.com' });
+    const m2m = (overrides: Record<string, unknown> = {}) =>
+      sign(m2mPayload({ iss: ISSUER, sub: 'mch_2billing', aud: [MACHINE_ID], scopes: MACHINE_ID, ...overrides }, now), m2mHeader({}, KID));
+    const m2mForUs = m2m();
+    const m2mForAnother = m2m({ aud: ['mch_2reports'], scopes: 'mch_2reports' });
+
     const rest = 'AdminRestApi';
+    const mcp = 'McpRestApi';
     const http = 'AppHttpApi';
     const scenarios: Scenario[] = [
       { api: rest, route: 'GET /admin', token: 'admin session', authorization: admin, expect: 200, reason: NOT_LOGGED },
@@ -167,6 +186,15 @@ async function main(): Promise<number> {
       { api: http, route: 'GET /me', token: 'no active organization', authorization: noOrg, expect: 200, reason: NOT_LOGGED },
       { api: http, route: 'GET /invoices', token: 'no active organization, same answer as GET /me', authorization: noOrg, expect: 403, reason: 'predicate_failed' },
       { api: http, route: 'GET /me', token: 'forged: signed by another key', authorization: otherKey, expect: 403, reason: 'signature_invalid' },
+      { api: mcp, route: 'POST /mcp', token: 'MCP client OAuth token, mcp:read', authorization: mcpReader, expect: 200, reason: NOT_LOGGED },
+      { api: mcp, route: 'POST /mcp', token: 'MCP client OAuth token, no mcp:read', authorization: mcpProfileOnly, expect: 403, reason: 'predicate_failed' },
+      { api: mcp, route: 'POST /mcp', token: 'OAuth token for another resource', authorization: mcpOtherResource, expect: 401, reason: 'aud_mismatch' },
+      { api: mcp, route: 'POST /mcp', token: 'admin session (not an OAuth token)', authorization: admin, expect: 401, reason: 'session_token_not_accepted' },
+      { api: mcp, route: 'POST /mcp', token: 'no Authorization header', expect: 401, reason: 'gateway: identity source missing' },
+      { api: http, route: 'POST /internal/sync', token: 'M2M token listing this machine', authorization: m2mForUs, expect: 200, reason: NOT_LOGGED },
+      { api: http, route: 'POST /internal/sync', token: 'M2M token for another machine', authorization: m2mForAnother, expect: 403, reason: 'machine_id_mismatch' },
+      { api: http, route: 'POST /internal/sync', token: 'opaque M2M token (mt_...)', authorization: bearer('mt_8XOIucKvqHVr5tYP123456789abcdefghij'), expect: 403, reason: 'token_opaque' },
+      { api: http, route: 'POST /internal/sync', token: 'admin session', authorization: admin, expect: 403, reason: 'session_token_not_accepted' },
     ];
 
     const gateway = new Gateway(template, stack, assembly.directory);
@@ -480,7 +508,8 @@ async function invokeCapturing(fn: LoadedFunction, event: unknown): Promise<{ re
 
 /** The context keys a backend reads, in short, where it reads them. */
 function backendView(where: string, context: Record<string, unknown>): string {
-  const parts = [`userId=${context.userId}`];
+  const parts = context.tokenType === 'm2m_token' ? [`machineId=${context.machineId}`] : [`userId=${context.userId}`];
+  if (context.tokenType === 'oauth_token') parts.push(`clientId=${context.clientId}`, `scopes=${context.scopes}`);
   if (context.orgId) parts.push(`orgRole=${context.orgRole}`, `orgPermissions=${context.orgPermissions}`);
   return `${where}: ${parts.join(' ')}`;
 }
