@@ -10,8 +10,8 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { ClerkLambdaAuthorizer, ClerkLambdaAuthorizerProps } from '../src/clerk-lambda-authorizer';
 import { ClerkTokenType } from '../src/clerk-token-type';
-import { TOKEN_KINDS } from '../src/private/contract';
 import { expectCfnLintClean } from './util/cfn-lint';
+import { TOKEN_KINDS } from '../src/private/contract';
 
 const ISSUER = 'https://clerk.example.com';
 const MACHINE = 'mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk';
@@ -106,7 +106,7 @@ describe('synth-time validation', () => {
       { protectedResource: { resource: RESOURCE } },
       '`protectedResource` must not be set unless `acceptsToken` includes OAUTH_TOKEN (MCP clients get OAuth access tokens), got: https://mcp.example.com',
     ],
-    ...[`${RESOURCE}/`, 'http://mcp.example.com', `${RESOURCE}?x=1`, `${RESOURCE}#top`, 'mcp.example.com', `https://user:pw@mcp.example.com`, `${RESOURCE}/a"b`].map(
+    ...[`${RESOURCE}/`, 'http://mcp.example.com', `${RESOURCE}?x=1`, `${RESOURCE}#top`, 'mcp.example.com', 'https://user:pw@mcp.example.com', `${RESOURCE}/a"b`].map(
       (resource) => [
         { acceptsToken: [ClerkTokenType.OAUTH_TOKEN], audience: [resource], protectedResource: { resource } },
         `\`protectedResource.resource\` must be an https URL without query, fragment or trailing slash, got: ${resource}`,

@@ -17,6 +17,9 @@ export const M2M_CATEGORY = 'cl_B7d4PD333AAA';
 const NOT_OAUTH_CATEGORIES: ReadonlySet<unknown> = new Set(['cl_B7d4PD111AAA', 'cl_B7d4PD222AAA', M2M_CATEGORY]);
 /** The prefix of a Clerk machine id, and so of an M2M token's subject. */
 export const MACHINE_PREFIX = 'mch_';
+/** A decoded JOSE header or payload. */
+type Claims = Readonly<Record<string, unknown>>;
+
 /** Prefixes of Clerk's opaque machine tokens (OAuth, M2M, API key): verifiable only through Clerk's Backend API. */
 const OPAQUE_PREFIXES = ['oat_', 'mt_', 'ak_'] as const;
 
@@ -71,7 +74,7 @@ export interface MachineConfig {
  *   split on spaces (Clerk's order); anything else is refused rather than guessed at;
  * - `aud` intersects `audience` when configured (required then, as Clerk's OAuth check requires it).
  */
-export function checkOAuth(header: Readonly<Record<string, unknown>>, payload: Readonly<Record<string, unknown>>, config: MachineConfig): MachineFacts | Rejection {
+export function checkOAuth(header: Claims, payload: Claims, config: MachineConfig): MachineFacts | Rejection {
   if (NOT_OAUTH_CATEGORIES.has(own(header, 'cat'))) return reject('token_type_ambiguous', 'oauth_cat_of_other_class');
   const sub = own(payload, 'sub');
   if (typeof sub !== 'string' || sub.length === 0) return reject('sub_missing');
@@ -97,7 +100,7 @@ export function checkOAuth(header: Readonly<Record<string, unknown>>, payload: R
  *   that the receiving machine is on them; this handler does, so a token minted for another machine is refused.
  * `audience` is not applied: an M2M token's `aud` lists machine ids, and `machineId` is its audience check.
  */
-export function checkM2M(header: Readonly<Record<string, unknown>>, payload: Readonly<Record<string, unknown>>, config: MachineConfig): MachineFacts | Rejection {
+export function checkM2M(header: Claims, payload: Claims, config: MachineConfig): MachineFacts | Rejection {
   const typ = own(header, 'typ');
   const cat = own(header, 'cat');
   if (typ !== undefined && typ !== 'JWT') return reject('token_type_ambiguous', 'machine_subject_with_oauth_typ');
