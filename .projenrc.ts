@@ -223,7 +223,8 @@ testNode24.spawn(project.tasks.tryFind('bundle')!);
 testNode24.spawn(node24);
 testNode24.exec(
   `${NODE24} node_modules/jest/bin/jest.js --ci --coverage=false test/handler.test.ts test/handler-attacks.test.ts ` +
-    'test/handler-jwks.test.ts test/clerk-lambda-authorizer.e2e.test.ts test/differential.test.ts test/fuzz.test.ts',
+    'test/handler-jwks.test.ts test/handler-machine.test.ts test/clerk-lambda-authorizer.e2e.test.ts test/differential.test.ts ' +
+    'test/differential-machine.test.ts test/fuzz.test.ts',
 );
 testNode24.exec(`${NODE24} -r ts-node/register/transpile-only examples/demo.ts`);
 

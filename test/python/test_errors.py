@@ -90,6 +90,7 @@ def env_too_big(keys):
         "CLERK_ALLOW_PENDING_SESSIONS": "false",
         "CLERK_SESSION_COOKIE": "false",
         "CLERK_LOG_ALLOWED": "false",
+        "CLERK_ACCEPTS_TOKEN": '["session_token"]',
     }
     total = sum(len(k) + len(v) for k, v in variables.items())
     return (

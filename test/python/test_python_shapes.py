@@ -20,6 +20,8 @@ from cdk_clerk_authorizers import (
     ClerkJwtAuthorizer,
     ClerkLambdaAuthorizer,
     ClerkLambdaRouteOptions,
+    ClerkProtectedResource,
+    ClerkTokenType,
 )
 from conftest import ISSUER
 from test_errors import HandMade
@@ -159,3 +161,34 @@ def test_error_text_from_constructors_and_from_methods():
     with pytest.raises(RuntimeError) as raised:
         ClaimPredicate.role()
     assert re.fullmatch(r"[A-Za-z]*Error: `roles` must list 1 to 50 entries, got: 0", str(raised.value))
+
+
+def test_machine_callers_enum_and_struct():
+    # ClerkTokenType is a jsii enum (Python members, Clerk's values on the wire); ClerkProtectedResource a struct
+    # (keyword arguments); scope/token_type variadic factories.
+    s = stack()
+    clerk = ClerkLambdaAuthorizer(
+        s,
+        "Clerk",
+        issuer=ISSUER,
+        accepts_token=[ClerkTokenType.OAUTH_TOKEN, ClerkTokenType.M2M_TOKEN],
+        machine_id="mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk",
+        audience=["https://mcp.example.com"],
+        protected_resource=ClerkProtectedResource(resource="https://mcp.example.com", scopes_supported=["mcp:read"]),
+        predicate=ClaimPredicate.any_of(ClaimPredicate.scope("mcp:read"), ClaimPredicate.token_type(ClerkTokenType.M2M_TOKEN)),
+    )
+    api = apigw.RestApi(s, "Api")
+    clerk.add_method(api.root.add_resource("mcp"), "POST", apigw.MockIntegration())
+    env = environment(s)
+    assert env["CLERK_ACCEPTS_TOKEN"] == '["oauth_token","m2m_token"]'
+    assert env["CLERK_MACHINE_ID"] == "mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk"
+    assert json.loads(env["CLERK_PREDICATE"]) == {
+        "op": "anyOf",
+        "of": [{"op": "scope", "scopes": ["mcp:read"]}, {"op": "tokenType", "types": ["m2m_token"]}],
+    }
+    Template.from_stack(s).has_resource_properties(
+        "AWS::ApiGateway::GatewayResponse",
+        {"ResponseType": "UNAUTHORIZED", "ResponseParameters": {
+            "gatewayresponse.header.WWW-Authenticate": "'Bearer resource_metadata=\"https://mcp.example.com/.well-known/oauth-protected-resource\"'",
+        }},
+    )
