@@ -169,8 +169,9 @@ describe('protectedResource on REST APIs (RFC 9728, for MCP clients)', () => {
       'method.response.header.Access-Control-Allow-Origin': "'*'",
       'method.response.header.Cache-Control': "'public, max-age=3600'",
     });
-    // Browser-based MCP clients are preflighted (they send MCP-Protocol-Version).
-    template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS', AuthorizationType: 'NONE' });
+    // No preflight method of its own (to the API's CORS support, a preflight allowing * would open every 401 to any
+    // origin): a plain GET is readable from any origin.
+    expect(template.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'OPTIONS' } })).toEqual({});
   });
 
   test('without scopesSupported the document lists none', () => {
@@ -180,7 +181,7 @@ describe('protectedResource on REST APIs (RFC 9728, for MCP clients)', () => {
     expect(JSON.parse(body)).toEqual({ resource: RESOURCE, authorization_servers: [ISSUER], bearer_methods_supported: ['header'] });
   });
 
-  test('with CORS, the 401 carries both the CORS headers and the challenge', () => {
+  test('with CORS, the 401 carries both the CORS headers and the challenge, and the metadata is preflighted by the API\'s CORS', () => {
     const { template } = mcpApi(mcpProps, { allowOrigins: ['https://app.example.com'] });
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'UNAUTHORIZED',
@@ -229,6 +230,16 @@ describe('protectedResource on REST APIs (RFC 9728, for MCP clients)', () => {
     clerk.addMethod(api.root.addResource('mcp'), 'POST', new apigw.MockIntegration());
     Template.fromStack(stack).resourceCountIs('AWS::ApiGateway::GatewayResponse', 1);
     Annotations.fromStack(stack).hasWarning('/Stack/RestApi', Match.stringLikeRegexp('add the header WWW-Authenticate: Bearer resource_metadata='));
+  });
+
+  test('fails at synth if the REST API gets its own 401 gateway response after addMethod', () => {
+    const { stack, clerk } = construct(mcpProps);
+    const api = new apigw.RestApi(stack, 'RestApi');
+    clerk.addMethod(api.root.addResource('mcp'), 'POST', new apigw.MockIntegration());
+    api.addGatewayResponse('Mine', { type: apigw.ResponseType.UNAUTHORIZED });
+    expect(() => Template.fromStack(stack)).toThrow(
+      /Stack\/RestApi\/Mine\/Resource is a second UNAUTHORIZED gateway response of the REST API Stack\/RestApi, which already has Stack\/RestApi\/ClerkProtectedResourceUnauthorized/,
+    );
   });
 
   test('HTTP APIs get neither (no gateway responses or mock integrations there)', () => {
