@@ -30,9 +30,9 @@ import {
 import { validateMachineCallers } from './private/machine-validation';
 import { perApiScope } from './private/per-api';
 import { addCorsGatewayResponses } from './private/rest-cors';
-import { addProtectedResource, ProtectedResourceMetadata } from './private/rest-protected-resource';
 import { RestPreflightWarning } from './private/rest-preflight';
 import { RouteRules } from './private/route-rules';
+import { addProtectedResource, ProtectedResourceMetadata } from './private/rest-protected-resource';
 import { validateAuthorizerName, validateIssuer, validateStringList } from './private/validation';
 
 /**
