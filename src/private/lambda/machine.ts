@@ -47,7 +47,8 @@ export function opaque(token: string): Rejection {
 
 /** The refusal of a token whose kind the authorizer does not accept: the reason code names the kind. */
 export function notAccepted(kind: TokenKind): Rejection {
-  return reject(kind === TokenKind.SESSION ? 'session_token_not_accepted' : kind === TokenKind.OAUTH ? 'oauth_token_not_accepted' : 'm2m_token_not_accepted');
+  if (kind === TokenKind.SESSION) return reject('session_token_not_accepted');
+  return reject(kind === TokenKind.OAUTH ? 'oauth_token_not_accepted' : 'm2m_token_not_accepted');
 }
 
 /** What an OAuth or M2M token says about its caller, once its rules hold. */
@@ -87,7 +88,9 @@ export function checkOAuth(header: Claims, payload: Claims, config: MachineConfi
   if (scope !== undefined && typeof scope !== 'string') return reject('token_malformed', 'scopes_invalid');
   const scopes = scp !== undefined ? (scp as string[]) : spaceSeparated(scope as string | undefined);
   const aud = own(payload, 'aud');
-  if (config.audience !== undefined && !audienceMatches(aud, config.audience)) return reject('aud_mismatch', aud === undefined ? 'aud_absent' : 'aud_not_listed');
+  if (config.audience !== undefined && !audienceMatches(aud, config.audience)) {
+    return reject('aud_mismatch', aud === undefined ? 'aud_absent' : 'aud_not_listed');
+  }
   return { clientId, scopes };
 }
 

@@ -77,7 +77,9 @@ export async function verifyToken(token: string, config: Config, nowMs: number, 
   // Exactly three segments.
   const dot1 = token.indexOf('.');
   const dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
-  if (dot2 < 0 || token.indexOf('.', dot2 + 1) !== -1) return isOpaqueMachineToken(token) ? opaque(token) : reject('token_malformed', 'not_three_segments');
+  if (dot2 < 0 || token.indexOf('.', dot2 + 1) !== -1) {
+    return isOpaqueMachineToken(token) ? opaque(token) : reject('token_malformed', 'not_three_segments');
+  }
 
   const header = decodeObject(token, 0, dot1);
   if (header === undefined) return isOpaqueMachineToken(token) ? opaque(token) : reject('token_malformed', 'header_not_json_object');
