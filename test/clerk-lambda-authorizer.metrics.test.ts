@@ -125,7 +125,8 @@ describe('metrics', () => {
     'token_missing, token_malformed, token_too_large, alg_not_allowed, header_key_not_trusted, crit_unsupported, ' +
     'category_not_session, kid_unknown, jwks_unavailable, signature_invalid, iss_mismatch, exp_missing, expired, ' +
     'not_yet_valid, iat_in_future, sub_missing, sid_missing, session_pending, azp_mismatch, aud_mismatch, ' +
-    'event_unsupported, internal_error';
+    'event_unsupported, token_opaque, session_token_not_accepted, oauth_token_not_accepted, m2m_token_not_accepted, ' +
+    'token_type_ambiguous, client_id_mismatch, machine_id_mismatch, internal_error';
   test.each([
     ['Expired', `\`reason\` must be a refusal reason code (${codes}), got: Expired`],
     ['predicate_failed', `\`reason\` must be a refusal reason code (a denial: use metricDenials) (${codes}), got: predicate_failed`],
