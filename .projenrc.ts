@@ -106,13 +106,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // projen's bundling options have no `minify`; re-state the bundle command with it. Target node20 (the oldest Node
 // that runs it: our tests, on this machine) while the function runs nodejs24.x; no legal comments, no source map;
-// nothing external but `./jwks.js` and `./routes.js`: the handler must not depend on the AWS SDK or anything else in
-// the runtime image. Three files: index.js (the handler), jwks.js (the JWKS client with jose), which index.js requires
-// only in JWKS mode, so a PEM-mode cold start never parses or evaluates jose, and routes.js (per-route rules), which
-// it requires only when the function has a route table. The watch task builds the same files.
+// nothing external but `./jwks.js`, `./routes.js` and `./machine.js`: the handler must not depend on the AWS SDK or
+// anything else in the runtime image. Four files: index.js (the handler), jwks.js (the JWKS client with jose), which
+// index.js requires only in JWKS mode, so a PEM-mode cold start never parses or evaluates jose, routes.js (per-route
+// rules), which it requires only when the function has a route table, and machine.js (the OAuth and M2M token rules),
+// which it requires only when the authorizer accepts a machine kind. The watch task builds the same files.
 const BUNDLE_COMMAND =
   'esbuild --bundle index=src/clerk-authorizer.lambda.ts jwks=src/private/lambda/jwks.ts routes=src/private/lambda/routes.ts ' +
-  '--external:./jwks.js --external:./routes.js ' +
+  'machine=src/private/lambda/machine-rules.ts --external:./jwks.js --external:./routes.js --external:./machine.js ' +
   '--target=node20 --platform=node --format=cjs --outdir=assets/clerk-authorizer.lambda --tsconfig=tsconfig.dev.json ' +
   '--minify --legal-comments=none';
 project.tasks.tryFind('bundle:clerk-authorizer.lambda')!.reset(BUNDLE_COMMAND);

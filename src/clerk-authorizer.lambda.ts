@@ -12,7 +12,6 @@ import { hasNonFiniteNumber } from './private/json';
 import { loadConfig } from './private/lambda/config';
 import { evaluatePredicate } from './private/lambda/evaluate';
 import { EventKind, eventKind, extractToken, stageResource } from './private/lambda/event';
-import { machineOrganization } from './private/lambda/machine';
 import { decodeOrganization } from './private/lambda/organization';
 import { Detail, Reason, reject, Rejection } from './private/lambda/reasons';
 import { context, decisionRecord, LogDetails, logDecision, policy, PolicyResponse, SimpleResponse, unauthorizedError } from './private/lambda/respond';
@@ -90,7 +89,7 @@ async function decide(event: Record<string, unknown>, kind: EventKind | undefine
 
   // 3. Organization claims (also the context) and the predicate. Claims nobody can decode are refused rather than
   // read as "no organization", so that a `noneOf(...)` predicate cannot pass on them. Machine tokens have none.
-  const org = session ? decodeOrganization(verified.payload) : machineOrganization(verified.kind, verified.payload);
+  const org = session ? decodeOrganization(verified.payload) : config.machineRules!.machineOrganization(verified.kind, verified.payload);
   const claims = org === undefined ? undefined : jsonOf(verified.payload);
   if (org === undefined) return refused(reject('token_malformed', 'organization_claims'), details, target);
   if (claims === undefined) return refused(reject('token_malformed', 'claims_not_serializable'), details, target);

@@ -4,7 +4,8 @@
  */
 import { TokenKind } from '../../src/private/contract';
 import { evaluatePredicate } from '../../src/private/lambda/evaluate';
-import { checkM2M, checkOAuth, isOpaqueMachineToken, machineOrganization, tokenKind } from '../../src/private/lambda/machine';
+import { isOpaqueMachineToken, tokenKind } from '../../src/private/lambda/machine';
+import { checkM2M, checkOAuth, machineOrganization } from '../../src/private/lambda/machine-rules';
 import { m2mHeader, m2mPayload, oauthHeader, oauthPayload, TEST_CLIENT_ID, TEST_MACHINE_ID } from '../util/machine-tokens';
 
 describe('tokenKind: as Clerk\'s SDK decides it', () => {

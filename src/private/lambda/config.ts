@@ -4,6 +4,7 @@ import {
 } from '../contract';
 import { parsePredicate, PredicateNode } from '../predicate';
 import { KeySource, loadJwksKeySource } from './keys';
+import { loadMachineRules, MachineRules } from './machine';
 import type { Routes } from './routes';
 
 /**
@@ -21,6 +22,8 @@ export interface Config {
   readonly oauthClientIds?: readonly string[];
   /** `CLERK_MACHINE_ID`: an M2M token must list it (set whenever M2M tokens are accepted). */
   readonly machineId?: string;
+  /** The rules of the machine kinds (`machine.js`), loaded only when one is accepted. */
+  readonly machineRules?: MachineRules;
   /** `CLERK_AUDIENCE`: `aud` must intersect it; undefined = no check. */
   readonly audience?: readonly string[];
   /** `CLERK_AUTHORIZED_PARTIES`: `azp` must be one of them; undefined = no check. */
@@ -82,6 +85,7 @@ export function loadConfig(env: Env): Config {
     accepts,
     oauthClientIds: optional(env, EnvVar.OAUTH_CLIENT_IDS, STRING_LIST),
     machineId,
+    machineRules: accepts.has(TokenKind.OAUTH) || accepts.has(TokenKind.M2M) ? loadMachineRules() : undefined,
     audience: optional(env, EnvVar.AUDIENCE, STRING_LIST),
     authorizedParties: optional(env, EnvVar.AUTHORIZED_PARTIES, STRING_LIST),
     predicate: predicate(env),

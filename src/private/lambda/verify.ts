@@ -3,7 +3,7 @@ import { KeyObject, verify as verifySignature } from 'node:crypto';
 import { TokenKind } from '../contract';
 import { isPlainObject, own } from '../json';
 import { Config } from './config';
-import { audienceMatches, checkM2M, checkOAuth, isOpaqueMachineToken, MachineFacts, notAccepted, opaque, tokenKind } from './machine';
+import { audienceMatches, isOpaqueMachineToken, MachineFacts, notAccepted, opaque, tokenKind } from './machine';
 import { Detail, reject, Rejection } from './reasons';
 
 /**
@@ -101,7 +101,9 @@ export async function verifyToken(token: string, config: Config, nowMs: number, 
   } else {
     const problem = checkTimes(payload, config, nowMs);
     if (problem !== undefined) return problem;
-    const facts = kind === TokenKind.OAUTH ? checkOAuth(header, payload, config) : checkM2M(header, payload, config);
+    // Loaded at cold start whenever a machine kind is accepted, which a machine token here is.
+    const rules = config.machineRules!;
+    const facts = kind === TokenKind.OAUTH ? rules.checkOAuth(header, payload, config) : rules.checkM2M(header, payload, config);
     if ('reason' in facts) return facts;
     machine = facts;
   }
