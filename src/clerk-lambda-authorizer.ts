@@ -31,8 +31,8 @@ import { validateMachineCallers } from './private/machine-validation';
 import { perApiScope } from './private/per-api';
 import { addCorsGatewayResponses } from './private/rest-cors';
 import { RestPreflightWarning } from './private/rest-preflight';
-import { RouteRules } from './private/route-rules';
 import { addProtectedResource, ProtectedResourceMetadata } from './private/rest-protected-resource';
+import { RouteRules } from './private/route-rules';
 import { validateAuthorizerName, validateIssuer, validateStringList } from './private/validation';
 
 /**
