@@ -36,12 +36,17 @@ function sourceFiles(dir: string): ts.SourceFile[] {
 
 const SOURCES = sourceFiles(path.join(ROOT, 'src'));
 
+/** Whether a declaration list is `const` (its first token). */
+function isConst(list: ts.VariableDeclarationList): boolean {
+  return list.getFirstToken()?.kind === ts.SyntaxKind.ConstKeyword;
+}
+
 /** String constants (`const RULE = '...'`) by name, for those imported from another file. */
 const CONSTANTS = new Map<string, ts.Expression>();
 for (const source of SOURCES) {
   const collect = (node: ts.Node): void => {
     if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer !== undefined &&
-      ts.isVariableDeclarationList(node.parent) && (node.parent.flags & ts.NodeFlags.Const) !== 0) {
+      ts.isVariableDeclarationList(node.parent) && isConst(node.parent)) {
       CONSTANTS.set(node.name.text, node.initializer);
     }
     ts.forEachChild(node, collect);
@@ -54,7 +59,7 @@ function localConstant(identifier: ts.Identifier): ts.Expression | undefined {
   for (let scope: ts.Node | undefined = identifier.parent; scope !== undefined; scope = scope.parent) {
     if (!ts.isBlock(scope) && !ts.isSourceFile(scope)) continue;
     for (const statement of scope.statements) {
-      if (!ts.isVariableStatement(statement) || (statement.declarationList.flags & ts.NodeFlags.Const) === 0) continue;
+      if (!ts.isVariableStatement(statement) || !isConst(statement.declarationList)) continue;
       for (const declaration of statement.declarationList.declarations) {
         if (ts.isIdentifier(declaration.name) && declaration.name.text === identifier.text) return declaration.initializer;
       }
