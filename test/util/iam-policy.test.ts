@@ -40,15 +40,68 @@ describe('iamMatch', () => {
     expect(iamMatch(pattern, text)).toBe(expected);
   });
 
-  test('agrees with a regular expression translation on random patterns', () => {
-    const chars = fc.constantFrom('a', 'b', '/', '*', '?');
-    const textChars = fc.constantFrom('a', 'b', '/');
+  test.each([
+    // `*` spans `/` and several path segments, and matches the empty run anywhere in the pattern.
+    ['GET/*/c', 'GET/a/b/c', true],
+    ['GET/*', 'GET/', true],
+    ['GET/a*', 'GET/a', true],
+    ['*GET/a', 'GET/a', true],
+    ['GET/*/a', 'GET//a', true],
+    ['GET/*/a', 'GET/a', false],
+    // `?` is exactly one character, never zero, never two, and may be `/` or `.`.
+    ['GET/a?c', 'GET/abc', true],
+    ['GET/a?c', 'GET/a/c', true],
+    ['GET/a?c', 'GET/a.c', true],
+    ['GET/a?c', 'GET/ac', false],
+    ['GET/a?c', 'GET/abbc', false],
+    ['??', 'ab', true],
+    ['??', 'a', false],
+    // Characters a regular expression would read as syntax stand for themselves.
+    ['GET/a.b', 'GET/a.b', true],
+    ['GET/a.b', 'GET/aXb', false],
+    ['GET/a+', 'GET/a+', true],
+    ['GET/a+', 'GET/aa', false],
+    ['GET/$default', 'GET/$default', true],
+    ['GET/a$', 'GET/a$', true],
+    ['GET/a$', 'GET/a', false],
+    ['^GET', '^GET', true],
+    ['^GET', 'GET', false],
+    ['GET/{id}', 'GET/{id}', true],
+    ['GET/{id}', 'GET/42', false],
+    ['GET/a{2}', 'GET/aa', false],
+    ['GET/(a|b)', 'GET/(a|b)', true],
+    ['GET/(a|b)', 'GET/a', false],
+    ['GET/[ab]', 'GET/[ab]', true],
+    ['GET/[ab]', 'GET/a', false],
+    ['GET/a\\d', 'GET/a\\d', true],
+    ['GET/a\\d', 'GET/a1', false],
+    ['GET/.*', 'GET/.x', true],
+    ['GET/.*', 'GET/x', false],
+    // A line break is a character like any other.
+    ['GET/*', 'GET/a\nb', true],
+    ['GET/a?b', 'GET/a\nb', true],
+  ])('%j against %j is %s', (pattern, text, expected) => {
+    expect(iamMatch(pattern, text)).toBe(expected);
+  });
+
+  test('agrees with the definition, read literally, on random patterns', () => {
+    // The definition as a recursion over the pattern, nothing shared with the RegExp translation: a `*` takes any
+    // prefix of what is left (the empty one included), a `?` takes one character, anything else takes itself.
+    const matches = (p: string, t: string): boolean => {
+      if (p === '') return t === '';
+      if (p[0] === '*') {
+        for (let k = 0; k <= t.length; k++) if (matches(p.slice(1), t.slice(k))) return true;
+        return false;
+      }
+      return t !== '' && (p[0] === '?' || p[0] === t[0]) && matches(p.slice(1), t.slice(1));
+    };
+    const chars = fc.constantFrom('a', 'b', '/', '.', '$', '+', '{', '*', '?');
+    const textChars = fc.constantFrom('a', 'b', '/', '.', '$', '+', '{', '*', '?');
     fc.assert(
       fc.property(fc.string({ unit: chars, maxLength: 8 }), fc.string({ unit: textChars, maxLength: 8 }), (pattern, text) => {
-        const regex = new RegExp(`^${pattern.replace(/[/]/g, '\\/').replace(/\*/g, '[\\s\\S]*').replace(/\?/g, '[\\s\\S]')}$`);
-        expect(iamMatch(pattern, text)).toBe(regex.test(text));
+        expect(iamMatch(pattern, text)).toBe(matches(pattern, text));
       }),
-      { numRuns: 2000 },
+      { numRuns: 3000 },
     );
   });
 });
@@ -69,6 +122,31 @@ describe('evaluatePolicy', () => {
       expect(evaluatePolicy(p, arn('DELETE/items/42'))).toBe('deny');
       expect(evaluatePolicy(p, arn('GET/items/42'))).toBe('allow');
     }
+  });
+
+  test('an explicit Deny wins even when it is wider than the Allow, and an Allow never overrides a Deny', () => {
+    const p = policy(['Allow', arn('GET/items/42')], ['Deny', `${PREFIX}/*`], ['Allow', `${PREFIX}/GET/*`]);
+    expect(evaluatePolicy(p, arn('GET/items/42'))).toBe('deny');
+    expect(evaluatePolicy(p, arn('GET/other'))).toBe('deny');
+  });
+
+  test('a Deny that does not match leaves the Allow in force; a Deny alone is still a deny', () => {
+    const p = policy(['Deny', arn('DELETE/*')], ['Allow', arn('GET/*')]);
+    expect(evaluatePolicy(p, arn('GET/a'))).toBe('allow');
+    expect(evaluatePolicy(p, arn('DELETE/a'))).toBe('deny');
+    expect(evaluatePolicy(p, arn('PUT/a'))).toBe('deny');
+    expect(evaluatePolicy(policy(['Deny', arn('DELETE/*')]), arn('GET/a'))).toBe('deny');
+  });
+
+  test('a resource with regular-expression syntax in it is matched literally', () => {
+    const p = policy(['Allow', [arn('GET/v1.0/items'), arn('GET/a+b'), arn('GET/$default'), arn('GET/{id}')]]);
+    expect(evaluatePolicy(p, arn('GET/v1.0/items'))).toBe('allow');
+    expect(evaluatePolicy(p, arn('GET/v1x0/items'))).toBe('deny');
+    expect(evaluatePolicy(p, arn('GET/a+b'))).toBe('allow');
+    expect(evaluatePolicy(p, arn('GET/aab'))).toBe('deny');
+    expect(evaluatePolicy(p, arn('GET/$default'))).toBe('allow');
+    expect(evaluatePolicy(p, arn('GET/{id}'))).toBe('allow');
+    expect(evaluatePolicy(p, arn('GET/42'))).toBe('deny');
   });
 
   test('resource lists: any entry matches', () => {

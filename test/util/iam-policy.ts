@@ -4,8 +4,8 @@
  * and `?` exactly one character; everything else is literal and case-sensitive. An explicit `Deny` that matches wins
  * over any `Allow`; a request no `Allow` matches is denied.
  *
- * Independent of the handler's own code on purpose (a plain backtracking matcher over the whole string), so the
- * property tests compare the handler's policies with the documented semantics, not with themselves.
+ * Independent of the handler's own code on purpose (each pattern becomes an anchored RegExp; the handler walks the
+ * strings), so the property tests compare the handler's policies with the documented semantics, not with themselves.
  *
  * ```ts
  * evaluatePolicy(answer.policyDocument, 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/items/42');
@@ -13,6 +13,7 @@
  * ```
  *
  * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html#reference_policies_elements_resource_wildcards
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  */
 
@@ -29,32 +30,43 @@ export interface PolicyDocument {
   readonly Statement: readonly PolicyStatement[];
 }
 
+/** The characters a RegExp gives a meaning to; each one written in a pattern stands for itself. */
+const REGEX_SYNTAX = new Set(['^', '$', '\\', '.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '/']);
+
+/**
+ * The anchored RegExp an IAM `Resource` pattern means: `*` is `.*`, `?` is `.`, every other character is escaped so
+ * it stands for itself. The `s` flag lets `.` match a line break too (IAM gives no character a special meaning).
+ * `?` is one UTF-16 code unit (no `u` flag): the ARNs here are ASCII, and IAM does not say how it counts otherwise.
+ *
+ * IAM's documentation also says a `*` stays within its colon-separated ARN segment unless it is the segment's last
+ * character; this translation does not model that: every pattern the handler answers fixes the colon-separated
+ * part (`arn:aws:execute-api:<region>:<account>:`) literally and puts its wildcards after it, where no colon is.
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html#reference_policies_elements_resource_wildcards
+ */
+export function iamPatternRegExp(pattern: string): RegExp {
+  const body = Array.from(pattern, (c) => (c === '*' ? '.*' : c === '?' ? '.' : REGEX_SYNTAX.has(c) ? `\\${c}` : c)).join('');
+  return new RegExp(`^${body}$`, 's');
+}
+
+// Compiled patterns: a handler answers the same few covers for thousands of property-test requests.
+const compiled = new Map<string, RegExp>();
+
 /**
  * Whether `text` matches the IAM pattern `pattern` as a whole: `*` any run of characters (empty, or containing `/`),
- * `?` exactly one character, anything else itself.
+ * `?` exactly one character, anything else itself, case-sensitive.
+ *
+ * Written apart from the handler's own matcher on purpose (a RegExp translation, where the handler walks the two
+ * strings), so a test comparing the two is not comparing a matcher with a copy of itself.
  */
 export function iamMatch(pattern: string, text: string): boolean {
-  // Iterative wildcard matching with one backtrack point (the last `*`): linear in practice, never exponential.
-  let p = 0;
-  let t = 0;
-  let star = -1;
-  let resume = 0;
-  while (t < text.length) {
-    if (p < pattern.length && (pattern[p] === '?' || (pattern[p] !== '*' && pattern[p] === text[t]))) {
-      p++;
-      t++;
-    } else if (p < pattern.length && pattern[p] === '*') {
-      star = p++;
-      resume = t;
-    } else if (star >= 0) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
+  let regex = compiled.get(pattern);
+  if (regex === undefined) {
+    if (compiled.size >= 10_000) compiled.clear();
+    regex = iamPatternRegExp(pattern);
+    compiled.set(pattern, regex);
   }
-  while (p < pattern.length && pattern[p] === '*') p++;
-  return p === pattern.length;
+  return regex.test(text);
 }
 
 /** Whether a statement's `Action` covers `execute-api:Invoke` (exactly, or through a wildcard). */
