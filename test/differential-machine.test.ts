@@ -12,8 +12,8 @@
  */
 import { ClaimPredicate } from '../src/claim-predicate';
 import { ClerkTokenType } from '../src/clerk-token-type';
-import { ClerkMachineCheck, ClerkMachineConfig, ClerkMachineSession, ClerkTokenKind, clerkAuthenticateAny } from './util/clerk-machine-reference';
-import { bearer, fixTime, httpEvent, invoke, loadHandler, restRequestEvent, restTokenEvent, TestClock } from './util/handler';
+import { ClerkMachineCheck, ClerkMachineConfig, ClerkMachineSession, ClerkMachineVerdict, ClerkTokenKind, clerkAuthenticateAny } from './util/clerk-machine-reference';
+import { decodePayload, describeDifferential, Difference, DifferentialPredicate, signedToken, SignedTokenSpec, TokenCase } from './util/differential';
 import {
   IGNORE_CATEGORY,
   M2M_CATEGORY,
@@ -28,7 +28,7 @@ import {
   TEST_MACHINE_ID,
   TEST_RESOURCE,
 } from './util/machine-tokens';
-import { b64url, clerkV2Payload, NOW, SESSION_CATEGORY, sessionHeader, signatureFor, TEMPLATE_CATEGORY, TEST_ISSUER, testKeys } from './util/tokens';
+import { clerkV2Payload, NOW, SESSION_CATEGORY, sessionHeader, TEMPLATE_CATEGORY, TEST_ISSUER, testKeys } from './util/tokens';
 
 jest.setTimeout(600_000);
 
@@ -37,12 +37,6 @@ const WRONG_KEYS = testKeys('ins_wrong');
 
 // ---------------------------------------------------------------------------------------------------------------
 // Deliberate differences
-
-interface Difference {
-  readonly tag: string;
-  readonly reasons: readonly string[];
-  readonly why: string;
-}
 
 const STRICTER: readonly Difference[] = [
   {
@@ -113,31 +107,14 @@ const LAXER: readonly Difference[] = [
 // ---------------------------------------------------------------------------------------------------------------
 // Corpus
 
-interface Spec {
+/** How a token is made: the header's `alg` follows `alg` (see `SignedTokenSpec`). */
+interface Spec extends Omit<SignedTokenSpec, 'header' | 'payloadBytes'> {
   readonly header: Record<string, unknown>;
-  readonly payload: Record<string, unknown> | string;
-  readonly alg?: string;
-  readonly key?: Parameters<typeof signatureFor>[2];
-  readonly padded?: boolean;
-}
-
-interface TokenCase {
-  readonly id: string;
-  readonly token: string;
-  readonly tags: ReadonlySet<string>;
 }
 
 function make(spec: Spec): string {
   const alg = spec.alg ?? 'RS256';
-  const header = alg === 'RS256' ? spec.header : { ...spec.header, alg };
-  let h = b64url(JSON.stringify(header));
-  let p = b64url(typeof spec.payload === 'string' ? spec.payload : JSON.stringify(spec.payload));
-  if (spec.padded) {
-    h += '='.repeat((4 - (h.length % 4)) % 4);
-    p += '='.repeat((4 - (p.length % 4)) % 4);
-  }
-  const key = spec.key ?? (alg.startsWith('HS') ? KEYS.publicKeyPem : KEYS.privateKey);
-  return `${h}.${p}.${signatureFor(alg, `${h}.${p}`, key)}`;
+  return signedToken({ ...spec, header: alg === 'RS256' ? spec.header : { ...spec.header, alg } }, KEYS);
 }
 
 function oauthCases(): Array<[string, Spec, string[]]> {
@@ -301,13 +278,7 @@ const CONFIGS: readonly Config[] = [
   config('all-aud-url', { accepts: ['session_token', 'oauth_token', 'm2m_token'], aud: ['https://api.example.com'] }),
 ];
 
-interface Predicate {
-  readonly id: string;
-  readonly predicate?: ClaimPredicate;
-  readonly check: ClerkMachineCheck;
-}
-
-const PREDICATES: readonly Predicate[] = [
+const PREDICATES: ReadonlyArray<DifferentialPredicate<ClerkMachineCheck>> = [
   { id: 'none', check: { kind: 'none' } },
   { id: 'scope(profile)', predicate: ClaimPredicate.scope('profile'), check: { kind: 'scope', scopes: ['profile'] } },
   { id: 'scope(profile,email)', predicate: ClaimPredicate.scope('profile', 'email'), check: { kind: 'scope', scopes: ['profile', 'email'] } },
@@ -324,30 +295,13 @@ const PREDICATES: readonly Predicate[] = [
 // ---------------------------------------------------------------------------------------------------------------
 // The run
 
-type Decision = 'allow' | 'deny' | 'unauthorized';
-
-interface Outcome {
-  readonly caseId: string;
-  readonly tags: ReadonlySet<string>;
-  readonly ours: Decision;
-  readonly ourReason: string;
-  readonly clerk: Decision;
-  readonly clerkReason: string;
-}
-
-const EVENTS = [
-  (t: string) => restTokenEvent(bearer(t)),
-  (t: string) => restRequestEvent({ Authorization: bearer(t) }),
-  (t: string) => httpEvent({ authorization: bearer(t) }),
-];
-
 /**
  * The configuration-dependent tags of a case: client allow-list, audience rules. `m2m_audience` marks an M2M token
  * that Clerk refuses only because of `audience` (asked again without it).
  */
 async function tagsFor(tc: TokenCase, cfg: Config, clerk: ClerkMachineSession): Promise<ReadonlySet<string>> {
   const tags = new Set(tc.tags);
-  const payload = decodePayload(tc.token);
+  const payload = decodePayload(tc.token) as Record<string, unknown> | null | undefined;
   const isOAuth = tc.id.startsWith('oauth:') && !tc.tags.has('sid_missing');
   if (cfg.clientIds && isOAuth && typeof payload?.client_id === 'string' && payload.client_id !== '' && !cfg.clientIds.includes(payload.client_id)) {
     tags.add('oauth_client');
@@ -360,96 +314,26 @@ async function tagsFor(tc: TokenCase, cfg: Config, clerk: ClerkMachineSession): 
   return tags;
 }
 
-function decodePayload(token: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-let clock: TestClock;
-beforeAll(() => {
-  clock = fixTime(NOW);
-});
-afterAll(() => clock.restore());
-
 describe('differential: handler bundle vs @clerk/backend authenticateRequest({ acceptsToken }) for machine tokens', () => {
-  const outcomes: Outcome[] = [];
-  const defects: string[] = [];
-  const contextMismatches: string[] = [];
-  let caseCount = 0;
-
-  beforeAll(async () => {
-    const tokens = corpus();
-    for (const cfg of CONFIGS) {
-      const handlers = PREDICATES.map((p) => loadHandler(p.predicate ? { ...cfg.env, CLERK_PREDICATE: p.predicate.toJson() } : cfg.env));
-      for (const [ti, tc] of tokens.entries()) {
-        const clerk = await clerkAuthenticateAny(tc.token, cfg.clerk);
-        const tags = await tagsFor(tc, cfg, clerk);
-        for (const [pi, pred] of PREDICATES.entries()) {
-          caseCount++;
-          const caseId = `${tc.id} | config=${cfg.id} | predicate=${pred.id}`;
-          const inv = await invoke(handlers[pi], EVENTS[(ti + pi) % EVENTS.length](tc.token));
-          if (inv.status === 500 || inv.logs.length !== 1) {
-            defects.push(`${caseId}: handler answered ${inv.status} with ${inv.logs.length} log lines`);
-            continue;
-          }
-          const log = inv.logs[0];
-          const ours = log.decision as Decision;
-          const expected = clerk.decide(pred.check);
-          outcomes.push({ caseId, tags, ours, ourReason: String(log.reason), clerk: expected.decision, clerkReason: expected.reason });
-          if (ours === 'allow' && expected.caller) {
-            const context = (inv.result as { context?: Record<string, unknown> }).context ?? {};
-            const c = expected.caller;
-            const want: Record<string, unknown> = { tokenType: c.tokenType };
-            const got: Record<string, unknown> = { tokenType: context.tokenType };
-            if (c.tokenType === 'oauth_token') {
-              Object.assign(want, { userId: c.userId, clientId: c.clientId, scopes: (c.scopes ?? []).filter((s) => s !== '').join(' ') });
-              Object.assign(got, { userId: context.userId, clientId: context.clientId, scopes: context.scopes });
-            } else if (c.tokenType === 'm2m_token') {
-              Object.assign(want, { machineId: c.machineId, userId: '' });
-              Object.assign(got, { machineId: context.machineId, userId: context.userId });
-            } else {
-              Object.assign(want, { userId: c.userId });
-              Object.assign(got, { userId: context.userId });
-            }
-            if (JSON.stringify(got) !== JSON.stringify(want)) contextMismatches.push(`${caseId}: context ${JSON.stringify(got)}, Clerk ${JSON.stringify(want)}`);
-          }
-        }
+  describeDifferential({
+    referenceName: 'Clerk',
+    contextSubject: 'caller',
+    minCases: 3_000,
+    corpus,
+    configs: CONFIGS,
+    predicates: PREDICATES,
+    reference: (tc, cfg) => clerkAuthenticateAny(tc.token, cfg.clerk),
+    tags: tagsFor,
+    expectedContext: (verdict: ClerkMachineVerdict) => {
+      const c = verdict.caller;
+      if (!c) return undefined;
+      if (c.tokenType === 'oauth_token') {
+        return { tokenType: c.tokenType, userId: c.userId, clientId: c.clientId, scopes: (c.scopes ?? []).filter((s) => s !== '').join(' ') };
       }
-    }
-  });
-
-  test('the corpus is large enough to matter', () => {
-    console.info(`machine differential: ${caseCount} cases`);
-    expect(caseCount).toBeGreaterThan(3_000);
-  });
-
-  test('the handler never answers 500, and logs exactly one decision per call', () => {
-    expect(defects).toEqual([]);
-  });
-
-  test('on allow, the context is Clerk\'s own view of the caller', () => {
-    expect(contextMismatches).toEqual([]);
-  });
-
-  test('decisions agree with Clerk, except the deliberate, named differences', () => {
-    const unexplained: string[] = [];
-    const used = new Map<string, number>();
-    for (const o of outcomes) {
-      if (o.ours === o.clerk) continue;
-      const stricter = STRICTER.find((d) => o.tags.has(d.tag) && o.ours === 'unauthorized' && d.reasons.includes(o.ourReason) && o.clerk !== 'unauthorized');
-      const laxer = LAXER.find((d) => o.tags.has(d.tag) && o.ours !== 'unauthorized' && o.clerk === 'unauthorized');
-      const entry = stricter ?? laxer;
-      if (entry) {
-        used.set(entry.tag, (used.get(entry.tag) ?? 0) + 1);
-        continue;
-      }
-      unexplained.push(`${o.caseId}: handler ${o.ours} (${o.ourReason}), Clerk ${o.clerk} (${o.clerkReason})`);
-    }
-    console.info(`deliberate differences exercised (cases): ${JSON.stringify(Object.fromEntries(used))}`);
-    expect(unexplained).toEqual([]);
-    expect([...STRICTER, ...LAXER].filter((d) => !used.has(d.tag)).map((d) => d.tag)).toEqual([]);
+      if (c.tokenType === 'm2m_token') return { tokenType: c.tokenType, machineId: c.machineId, userId: '' };
+      return { tokenType: c.tokenType, userId: c.userId };
+    },
+    stricter: STRICTER,
+    laxer: LAXER,
   });
 });

@@ -17,23 +17,10 @@
  * On allow, the context must carry Clerk's own view of the session: `orgId`, `orgRole`, `orgPermissions` as `auth()`
  * reports them (userId, sessionId and claims are checked by test/fuzz.test.ts).
  */
-import { KeyObject } from 'node:crypto';
 import { ClaimPredicate } from '../src/claim-predicate';
-import { ClerkCheck, ClerkConfig, ClerkSession, clerkAuthenticateRequest, clerkVerifyToken } from './util/clerk-reference';
-import { bearer, fixTime, httpEvent, invoke, loadHandler, restRequestEvent, restTokenEvent, TestClock } from './util/handler';
-import {
-  b64url,
-  clerkV1Payload,
-  clerkV2Payload,
-  NOW,
-  SESSION_CATEGORY,
-  sessionHeader,
-  signatureFor,
-  TEMPLATE_CATEGORY,
-  TEST_AZP,
-  TEST_ISSUER,
-  testKeys,
-} from './util/tokens';
+import { ClerkCheck, ClerkConfig, ClerkSession, ClerkVerdict, clerkAuthenticateRequest, clerkVerifyToken } from './util/clerk-reference';
+import { decodePayload, describeDifferential, Difference, DifferentialPredicate, PERMISSIVENESS, signedToken, SignedTokenSpec, TokenCase } from './util/differential';
+import { clerkV1Payload, clerkV2Payload, NOW, SESSION_CATEGORY, sessionHeader, TEMPLATE_CATEGORY, TEST_AZP, TEST_ISSUER, testKeys } from './util/tokens';
 
 // Generous: on a busy 2-core machine with coverage on, the corpus run has taken two minutes (it is ~10 s when idle).
 jest.setTimeout(600_000);
@@ -46,16 +33,7 @@ const OTHER_AZP = 'https://other.example.com';
 // ---------------------------------------------------------------------------------------------------------------
 // Deliberate differences
 
-/** A way this library is deliberately stricter than Clerk's `verifyToken` + `has()`. */
-interface Difference {
-  /** The corpus tag that marks cases showing this difference. */
-  readonly tag: string;
-  /** The handler's reason codes for refusing such a case. */
-  readonly reasons: readonly string[];
-  /** Why the handler is stricter (README text). */
-  readonly why: string;
-}
-
+/** The ways this library is deliberately stricter than Clerk's `verifyToken` + `has()`. */
 const STRICTER: readonly Difference[] = [
   {
     tag: 'iss',
@@ -170,36 +148,15 @@ const LAXER_THAN_SDK: readonly Difference[] = [];
 const KEYS = testKeys();
 const WRONG_KEYS = testKeys('ins_wrong');
 
-/** How a token is made: header and payload (objects, or exact JSON text), signing and encoding variants. */
-interface TokenSpec {
-  readonly header?: Record<string, unknown> | string;
-  readonly payload: Record<string, unknown> | string;
+/** How a token is made: a session header for its `alg` unless given (see `SignedTokenSpec`). */
+interface TokenSpec extends Omit<SignedTokenSpec, 'header' | 'alg'> {
+  readonly header?: SignedTokenSpec['header'];
   readonly alg?: 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'HS256' | 'none';
-  readonly key?: KeyObject | string;
-  /** Segment bytes instead of UTF-8 JSON text (BOM, invalid UTF-8). */
-  readonly payloadBytes?: Buffer;
-  /** Append `=` padding to the header and payload segments (and sign over them, as Clerk's verifier would read). */
-  readonly padded?: boolean;
-}
-
-interface TokenCase {
-  readonly id: string;
-  readonly token: string;
-  /** The deviations from a plain valid session token this token carries (see `STRICTER`). */
-  readonly tags: ReadonlySet<string>;
 }
 
 function makeToken(spec: TokenSpec): string {
   const alg = spec.alg ?? 'RS256';
-  const header = spec.header ?? sessionHeader('ins_test', alg === 'RS256' ? {} : { alg });
-  let h = typeof header === 'string' ? b64url(header) : b64url(JSON.stringify(header));
-  let p = spec.payloadBytes ? b64url(spec.payloadBytes) : b64url(typeof spec.payload === 'string' ? spec.payload : JSON.stringify(spec.payload));
-  if (spec.padded) {
-    h += '='.repeat((4 - (h.length % 4)) % 4);
-    p += '='.repeat((4 - (p.length % 4)) % 4);
-  }
-  const key = spec.key ?? (alg === 'HS256' ? KEYS.publicKeyPem : KEYS.privateKey);
-  return `${h}.${p}.${signatureFor(alg, `${h}.${p}`, key)}`;
+  return signedToken({ ...spec, header: spec.header ?? sessionHeader('ins_test', alg === 'RS256' ? {} : { alg }) }, KEYS);
 }
 
 /** A v2 payload with an active organization: role admin, permissions decoded from `fea`/`o.per`/`o.fpm`. */
@@ -454,13 +411,7 @@ const CONFIGS: readonly Config[] = [
   config('clerk-without-issuer', { clerkWithoutIssuer: true }),
 ];
 
-interface Predicate {
-  readonly id: string;
-  readonly predicate?: ClaimPredicate;
-  readonly check: ClerkCheck;
-}
-
-const PREDICATES: readonly Predicate[] = [
+const PREDICATES: ReadonlyArray<DifferentialPredicate<ClerkCheck>> = [
   { id: 'none', check: { kind: 'none' } },
   { id: 'orgRole(admin)', predicate: ClaimPredicate.orgRole('admin'), check: { kind: 'orgRole', roles: ['admin'] } },
   { id: 'orgRole(org:member,org:admin)', predicate: ClaimPredicate.orgRole('org:member', 'org:admin'), check: { kind: 'orgRole', roles: ['org:member', 'org:admin'] } },
@@ -481,18 +432,6 @@ const PREDICATES: readonly Predicate[] = [
 // ---------------------------------------------------------------------------------------------------------------
 // The run
 
-type Decision = 'allow' | 'deny' | 'unauthorized';
-const PERMISSIVENESS: Record<Decision, number> = { unauthorized: 0, deny: 1, allow: 2 };
-
-interface Outcome {
-  readonly caseId: string;
-  readonly tags: ReadonlySet<string>;
-  readonly ours: Decision;
-  readonly ourReason: string;
-  readonly clerk: Decision;
-  readonly clerkReason: string;
-}
-
 function corpus(): TokenCase[] {
   const cases: TokenCase[] = [];
   for (const [id, payload, tags] of orgVariants()) cases.push({ id: `org:${id}`, token: makeToken({ payload }), tags: new Set(tags) });
@@ -511,113 +450,47 @@ function corpus(): TokenCase[] {
 
 /** Whether the token's payload has an `aud` that is a string or an array of strings (what verifyToken checks). */
 function hasUsableAud(token: string): boolean {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
-  } catch {
-    return true;
-  }
+  const payload = decodePayload(token);
+  if (payload === undefined) return true;
   const aud = (payload as { aud?: unknown } | null)?.aud;
   return typeof aud === 'string' || (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string'));
 }
 
-const EVENTS = [
-  (t: string) => restTokenEvent(bearer(t)),
-  (t: string) => restRequestEvent({ Authorization: bearer(t) }),
-  (t: string) => httpEvent({ authorization: bearer(t) }),
-];
-
-let clock: TestClock;
-beforeAll(() => {
-  clock = fixTime(NOW);
-});
-afterAll(() => clock.restore());
-
 describe('differential: handler bundle vs @clerk/backend verifyToken + has()', () => {
-  const outcomes: Outcome[] = [];
-  const defects: string[] = [];
-  const contextMismatches: string[] = [];
   const laxerThanSdk: string[] = [];
   const sdkNotes: string[] = [];
-  let caseCount = 0;
-  let tokenCount = 0;
+  // Clerk's full SDK path for the token and configuration at hand, asked only when a case needs it.
+  let sdk: { token: TokenCase; config: Config; session: Promise<ClerkSession> } | undefined;
 
-  beforeAll(async () => {
-    const tokens = corpus();
-    tokenCount = tokens.length;
-    for (const cfg of CONFIGS) {
-      const handlers = PREDICATES.map((p) => loadHandler(p.predicate ? { ...cfg.env, CLERK_PREDICATE: p.predicate.toJson() } : cfg.env));
-      for (const [ti, tc] of tokens.entries()) {
-        const clerk: ClerkSession = await clerkVerifyToken(tc.token, cfg.clerk);
-        const tags = cfg.clerk.audience && !hasUsableAud(tc.token) ? new Set([...tc.tags, 'aud_unusable']) : tc.tags;
-        let sdk: ClerkSession | undefined;
-        for (const [pi, pred] of PREDICATES.entries()) {
-          caseCount++;
-          const caseId = `${tc.id} | config=${cfg.id} | predicate=${pred.id}`;
-          const inv = await invoke(handlers[pi], EVENTS[(ti + pi) % EVENTS.length](tc.token));
-          const log = inv.logs[0] ?? {};
-          if (inv.status === 500 || inv.logs.length !== 1) {
-            defects.push(`${caseId}: handler answered ${inv.status} with ${inv.logs.length} log lines`);
-            continue;
-          }
-          const ours = log.decision as Decision;
-          const ourReason = String(log.reason);
-          const expected = clerk.decide(pred.check);
-          outcomes.push({ caseId, tags, ours, ourReason, clerk: expected.decision, clerkReason: expected.reason });
-          if (ours === 'allow' && expected.org) {
-            const context = (inv.result as { context?: Record<string, unknown> }).context ?? {};
-            const org = expected.org;
-            const want = org.orgId ? { orgId: org.orgId, orgRole: org.orgRole, orgPermissions: org.orgPermissions.join(',') } : { orgId: '', orgRole: '', orgPermissions: '' };
-            const got = { orgId: context.orgId, orgRole: context.orgRole, orgPermissions: context.orgPermissions };
-            if (JSON.stringify(got) !== JSON.stringify(want)) contextMismatches.push(`${caseId}: context ${JSON.stringify(got)}, Clerk's auth() ${JSON.stringify(want)}`);
-          }
-          if (ours !== expected.decision || ours !== 'unauthorized') {
-            // Where the handler differs from verifyToken, or lets the request through, ask the full SDK path too.
-            sdk ??= await clerkAuthenticateRequest(tc.token, cfg.clerk);
-            const full = sdk.decide(pred.check);
-            if (PERMISSIVENESS[ours] > PERMISSIVENESS[full.decision]) {
-              const line = `${caseId}: handler ${ours} (${ourReason}), authenticateRequest ${full.decision} (${full.reason})`;
-              const known = LAXER_THAN_SDK.find((d) => tags.has(d.tag) && d.reasons.includes(ourReason));
-              if (known) sdkNotes.push(`${line} [${known.tag}]`);
-              else laxerThanSdk.push(line);
-            }
-          }
-        }
+  const run = describeDifferential({
+    referenceName: 'verifyToken + has()',
+    contextSubject: 'session (orgId, orgRole, orgPermissions)',
+    minCases: 10_000,
+    corpus,
+    configs: CONFIGS,
+    predicates: PREDICATES,
+    reference: (tc, cfg) => clerkVerifyToken(tc.token, cfg.clerk),
+    tags: (tc, cfg) => (cfg.clerk.audience && !hasUsableAud(tc.token) ? new Set([...tc.tags, 'aud_unusable']) : tc.tags),
+    expectedContext: (verdict: ClerkVerdict) => {
+      const org = verdict.org;
+      if (!org) return undefined;
+      return org.orgId ? { orgId: org.orgId, orgRole: org.orgRole, orgPermissions: org.orgPermissions.join(',') } : { orgId: '', orgRole: '', orgPermissions: '' };
+    },
+    stricter: STRICTER,
+    onCase: async (c) => {
+      if (c.ours === c.clerk && c.ours === 'unauthorized') return;
+      // Where the handler differs from verifyToken, or lets the request through, ask the full SDK path too.
+      if (sdk?.token !== c.token || sdk.config !== c.config) {
+        sdk = { token: c.token, config: c.config, session: clerkAuthenticateRequest(c.token.token, c.config.clerk) };
       }
-    }
-  });
-
-  test('the corpus is large enough to matter', () => {
-    // Printed for the issue's note; the corpus is deterministic.
-    console.info(`differential corpus: ${tokenCount} tokens x ${CONFIGS.length} configurations x ${PREDICATES.length} predicates = ${caseCount} cases`);
-    expect(caseCount).toBeGreaterThan(10_000);
-  });
-
-  test('the handler never answers 500, and logs exactly one decision per call', () => {
-    expect(defects).toEqual([]);
-  });
-
-  test('on allow, the context is Clerk\'s own view of the session (orgId, orgRole, orgPermissions)', () => {
-    expect(contextMismatches).toEqual([]);
-  });
-
-  test('decisions agree with verifyToken + has(), except the deliberate, named differences', () => {
-    const unexplained: string[] = [];
-    const used = new Map<string, number>();
-    for (const o of outcomes) {
-      if (o.ours === o.clerk) continue;
-      // Stricter only: the handler refused (401) for the entry's own reason, where Clerk let the token in.
-      const entry = STRICTER.find((d) => o.tags.has(d.tag) && o.ours === 'unauthorized' && d.reasons.includes(o.ourReason) && o.clerk !== 'unauthorized');
-      if (entry) {
-        used.set(entry.tag, (used.get(entry.tag) ?? 0) + 1);
-        continue;
+      const full = (await sdk.session).decide(c.predicate.check);
+      if (PERMISSIVENESS[c.ours] > PERMISSIVENESS[full.decision]) {
+        const line = `${c.caseId}: handler ${c.ours} (${c.ourReason}), authenticateRequest ${full.decision} (${full.reason})`;
+        const known = LAXER_THAN_SDK.find((d) => c.tags.has(d.tag) && d.reasons.includes(c.ourReason));
+        if (known) sdkNotes.push(`${line} [${known.tag}]`);
+        else laxerThanSdk.push(line);
       }
-      unexplained.push(`${o.caseId}: handler ${o.ours} (${o.ourReason}), Clerk ${o.clerk} (${o.clerkReason})`);
-    }
-    console.info(`deliberate differences exercised (cases): ${JSON.stringify(Object.fromEntries(used))}`);
-    expect(unexplained).toEqual([]);
-    // Every deliberate difference is shown by at least one case (no dead allow-list entries).
-    expect(STRICTER.filter((d) => !used.has(d.tag)).map((d) => d.tag)).toEqual([]);
+    },
   });
 
   test('the handler is never more permissive than Clerk\'s full SDK path (authenticateRequest), except as listed', () => {
@@ -626,7 +499,7 @@ describe('differential: handler bundle vs @clerk/backend verifyToken + has()', (
   });
 
   test('the handler is never more permissive than verifyToken + has() (fractional exp included)', () => {
-    const laxer = outcomes.filter((o) => PERMISSIVENESS[o.ours] > PERMISSIVENESS[o.clerk]).map((o) => `${o.caseId}: handler ${o.ours}, Clerk ${o.clerk} (${o.clerkReason})`);
+    const laxer = run.outcomes.filter((o) => PERMISSIVENESS[o.ours] > PERMISSIVENESS[o.clerk]).map((o) => `${o.caseId}: handler ${o.ours}, Clerk ${o.clerk} (${o.clerkReason})`);
     expect(laxer).toEqual([]);
   });
 });

@@ -13,25 +13,18 @@
  * - `tokenType(...t)`: `t.includes(auth.tokenType)`;
  * - `orgRole`/`orgPermission`: `auth.has(...)` (Clerk's machine auth objects answer `has: () => false`).
  */
-import { createClerkClient } from '@clerk/backend';
+import { authenticateBearer, ClerkRequestOptions, reasonOf, refusedSession as refused } from './clerk-sdk';
 
 /** The token kinds, in Clerk's vocabulary. */
 export type ClerkTokenKind = 'session_token' | 'oauth_token' | 'm2m_token';
 
-/** How Clerk is configured: the equivalent of the handler's environment. */
-export interface ClerkMachineConfig {
-  /** The PEM (`CLERK_PUBLIC_KEY_PEM`). */
-  readonly jwtKey: string;
-  /** `CLERK_ISSUER`, passed through as the session path's `issuer` (the machine path ignores it). */
-  readonly issuer?: string;
+/**
+ * How Clerk is configured: the equivalent of the handler's environment. `issuer` is passed through as the session
+ * path's `issuer` (the machine path ignores it).
+ */
+export interface ClerkMachineConfig extends ClerkRequestOptions {
   /** `CLERK_ACCEPTS_TOKEN`. */
   readonly acceptsToken: readonly ClerkTokenKind[];
-  /** `CLERK_AUTHORIZED_PARTIES`. */
-  readonly authorizedParties?: readonly string[];
-  /** `CLERK_AUDIENCE`. */
-  readonly audience?: readonly string[];
-  /** `CLERK_CLOCK_SKEW_SECONDS` × 1000. */
-  readonly clockSkewInMs: number;
 }
 
 /** What is asked of the auth object (what a `ClaimPredicate` means in Clerk's terms). */
@@ -79,37 +72,10 @@ interface AuthLike {
   has(params: Record<string, unknown>): boolean;
 }
 
-const clients = new Map<string, ReturnType<typeof createClerkClient>>();
-
 /** `authenticateRequest` with `acceptsToken` for a request carrying `Authorization: Bearer <token>`. Never throws. */
 export async function clerkAuthenticateAny(token: string, config: ClerkMachineConfig): Promise<ClerkMachineSession> {
-  const key = config.jwtKey;
-  let client = clients.get(key);
-  if (client === undefined) {
-    client = createClerkClient({
-      // Placeholders the SDK insists on; with `jwtKey` a header JWT is verified without any request. The API URL
-      // points at a closed local port so that nothing could ever leave the machine, and telemetry is off.
-      secretKey: 'sk_live_differential_test',
-      publishableKey: `pk_live_${Buffer.from(`${config.issuer ? new URL(config.issuer).host : 'clerk.invalid'}$`).toString('base64')}`,
-      apiUrl: 'http://127.0.0.1:9',
-      jwtKey: key,
-      telemetry: { disabled: true },
-    });
-    clients.set(key, client);
-  }
   try {
-    const state = await client.authenticateRequest(
-      new Request('https://api.example.com/items', { headers: { authorization: `Bearer ${token}` } }),
-      {
-        jwtKey: key,
-        acceptsToken: [...config.acceptsToken],
-        authorizedParties: config.authorizedParties ? [...config.authorizedParties] : undefined,
-        audience: config.audience ? [...config.audience] : undefined,
-        clockSkewInMs: config.clockSkewInMs,
-        // Not a documented option; passed through to the session path's verifyToken (the machine path drops it).
-        issuer: config.issuer,
-      } as never,
-    );
+    const state = await authenticateBearer(token, config);
     if (state.status !== 'signed-in') return refused(`${state.status}: ${String(state.reason)}`);
     // Pending sessions are signed out here too (treatPendingAsSignedOut defaults to true).
     const auth = state.toAuth() as unknown as AuthLike;
@@ -121,10 +87,6 @@ export async function clerkAuthenticateAny(token: string, config: ClerkMachineCo
     // e.g. an OAuth token whose `scope` is not a string: Clerk's fromJwtPayload throws out of authenticateRequest.
     return refused(`threw: ${reasonOf(e)}`);
   }
-}
-
-function refused(reason: string): ClerkMachineSession {
-  return { refused: reason, decide: () => ({ decision: 'unauthorized', reason }) };
 }
 
 function signedIn(auth: AuthLike): ClerkMachineSession {
@@ -161,11 +123,4 @@ function holds(auth: AuthLike, caller: ClerkCaller, check: ClerkMachineCheck): b
     case 'orgRole':
       return check.roles.some((role) => auth.has({ role }));
   }
-}
-
-function reasonOf(e: unknown): string {
-  const err = e as { reason?: unknown; message?: unknown } | null | undefined;
-  if (err && typeof err.reason === 'string') return err.reason;
-  if (err && typeof err.message === 'string') return err.message.slice(0, 120);
-  return String(e).slice(0, 120);
 }

@@ -18,21 +18,15 @@
  * `orgPermission(...permissions)` is `permissions.every(p => has({ permission: p }))` (DESIGN.md), and `role(...roles)`
  * is Clerk's documented custom-claim check `roles.includes(sessionClaims.metadata?.role)`.
  */
-import { createClerkClient, verifyToken } from '@clerk/backend';
+import { verifyToken } from '@clerk/backend';
 import { signedInAuthObject } from '@clerk/backend/internal';
+import { authenticateBearer, ClerkRequestOptions, reasonOf, refusedSession as refused } from './clerk-sdk';
 
-/** How Clerk is configured: the equivalent of the handler's environment. */
-export interface ClerkConfig {
-  /** The PEM (`CLERK_PUBLIC_KEY_PEM`). */
-  readonly jwtKey: string;
-  /** `CLERK_ISSUER`; undefined calls Clerk without `issuer`, as its documented examples do (no `iss` check). */
-  readonly issuer?: string;
-  /** `CLERK_AUTHORIZED_PARTIES`. */
-  readonly authorizedParties?: readonly string[];
-  /** `CLERK_AUDIENCE`. */
-  readonly audience?: readonly string[];
-  /** `CLERK_CLOCK_SKEW_SECONDS` × 1000. */
-  readonly clockSkewInMs: number;
+/**
+ * How Clerk is configured: the equivalent of the handler's environment. An undefined `issuer` calls Clerk without
+ * one, as its documented examples do (no `iss` check).
+ */
+export interface ClerkConfig extends Omit<ClerkRequestOptions, 'acceptsToken'> {
   /** `!CLERK_ALLOW_PENDING_SESSIONS` (only the full SDK path reads it: `verifyToken` has no notion of it). */
   readonly treatPendingAsSignedOut: boolean;
 }
@@ -92,39 +86,13 @@ export async function clerkVerifyToken(token: string, config: ClerkConfig): Prom
   }
 }
 
-const clients = new Map<string, ReturnType<typeof createClerkClient>>();
-
 /**
  * The full SDK path: `authenticateRequest` for a request carrying `Authorization: Bearer <token>`, then
  * `toAuth({ treatPendingAsSignedOut })`, whose `has()` answers. Never throws.
  */
 export async function clerkAuthenticateRequest(token: string, config: ClerkConfig): Promise<ClerkSession> {
-  const key = config.jwtKey;
-  let client = clients.get(key);
-  if (client === undefined) {
-    client = createClerkClient({
-      // Placeholders the SDK insists on; with `jwtKey` a header token is verified without any request. The API URL
-      // points at a closed local port so that nothing could ever leave the machine, and telemetry is off.
-      secretKey: 'sk_live_differential_test',
-      publishableKey: `pk_live_${Buffer.from(`${config.issuer ? new URL(config.issuer).host : 'clerk.invalid'}$`).toString('base64')}`,
-      apiUrl: 'http://127.0.0.1:9',
-      jwtKey: key,
-      telemetry: { disabled: true },
-    });
-    clients.set(key, client);
-  }
   try {
-    const state = await client.authenticateRequest(
-      new Request('https://api.example.com/items', { headers: { authorization: `Bearer ${token}` } }),
-      {
-        jwtKey: key,
-        authorizedParties: config.authorizedParties ? [...config.authorizedParties] : undefined,
-        audience: config.audience ? [...config.audience] : undefined,
-        clockSkewInMs: config.clockSkewInMs,
-        // Not a documented authenticateRequest option, but passed through to verifyToken like the others.
-        issuer: config.issuer,
-      } as never,
-    );
+    const state = await authenticateBearer(token, config);
     if (state.status !== 'signed-in') return refused(`${state.status}: ${String(state.reason)}`);
     const auth = state.toAuth({ treatPendingAsSignedOut: config.treatPendingAsSignedOut } as never) as unknown as AuthLike & { userId?: unknown };
     if (!auth || auth.userId === null || auth.userId === undefined) return refused('signed-out (pending)');
@@ -132,10 +100,6 @@ export async function clerkAuthenticateRequest(token: string, config: ClerkConfi
   } catch (e) {
     return refused(`threw: ${reasonOf(e)}`);
   }
-}
-
-function refused(reason: string): ClerkSession {
-  return { refused: reason, decide: () => ({ decision: 'unauthorized', reason }) };
 }
 
 function signedIn(auth: AuthLike): ClerkSession {
@@ -172,13 +136,6 @@ function holds(auth: AuthLike, check: ClerkCheck): boolean {
       return check.roles.some((r) => r === role);
     }
   }
-}
-
-function reasonOf(e: unknown): string {
-  const err = e as { reason?: unknown; message?: unknown } | null | undefined;
-  if (err && typeof err.reason === 'string') return err.reason;
-  if (err && typeof err.message === 'string') return err.message.slice(0, 120);
-  return String(e).slice(0, 120);
 }
 
 /** Clerk's auth object for verified claims: its `has()` and its organization view. */
