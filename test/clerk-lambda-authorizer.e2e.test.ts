@@ -19,7 +19,8 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { ClaimPredicate } from '../src/claim-predicate';
-import { ClerkLambdaAuthorizer, ClerkLambdaAuthorizerProps } from '../src/clerk-lambda-authorizer';
+import { ClerkLambdaAuthorizer } from '../src/clerk-lambda-authorizer';
+import { ClerkLambdaAuthorizerProps } from '../src/clerk-lambda-authorizer-props';
 import { ClerkTokenType } from '../src/clerk-token-type';
 import {
   bearer,

@@ -30,7 +30,8 @@ import {
   NagSuppressions,
 } from 'cdk-nag';
 import { ClaimPredicate } from '../src/claim-predicate';
-import { ClerkLambdaAuthorizer, ClerkLambdaAuthorizerProps } from '../src/clerk-lambda-authorizer';
+import { ClerkLambdaAuthorizer } from '../src/clerk-lambda-authorizer';
+import { ClerkLambdaAuthorizerProps } from '../src/clerk-lambda-authorizer-props';
 import { testKeys } from './util/tokens';
 
 /** Collects every cdk-nag verdict as `<rule> <construct path>` lines. */

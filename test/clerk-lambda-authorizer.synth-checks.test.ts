@@ -10,7 +10,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { ClerkLambdaAuthorizer, ClerkLambdaAuthorizerProps } from '../src/clerk-lambda-authorizer';
+import { ClerkLambdaAuthorizer } from '../src/clerk-lambda-authorizer';
+import { ClerkLambdaAuthorizerProps } from '../src/clerk-lambda-authorizer-props';
 import { testKeys } from './util/tokens';
 
 const ISSUER = 'https://clerk.example.com';

@@ -1,9 +1,15 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aspects, Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { allowAuthorizerInvoke, invocationUri } from './invoke-permission';
+import { validateSameEnvironment } from './lambda-authorizer-validation';
+import { perApiScope } from './per-api';
+import { addCorsGatewayResponses } from './rest-cors';
+import { RestPreflightWarning } from './rest-preflight';
+import { addProtectedResource, ProtectedResourceMetadata } from './rest-protected-resource';
+import type { AuthorizedApi } from './route-rules';
 
 /**
  * The API Gateway authorizers of the Lambda authorizer construct, one per API: what each API's `Authorizer` and
@@ -18,6 +24,62 @@ export interface LambdaAuthorizerOptions {
   readonly sessionCookie: boolean;
   /** The REST TOKEN authorizer's `identityValidationExpression`. */
   readonly tokenValidationRegex: string;
+}
+
+/**
+ * The API Gateway authorizers of one construct, by API, each created on first use with what a REST API also gets
+ * (its protected resource metadata, CORS headers on its authorizer answers, the preflight warning).
+ */
+export class LambdaApiAuthorizers {
+  private readonly rest = new Map<apigw.IRestApi, apigw.IAuthorizer>();
+  private readonly http = new Map<apigwv2.IHttpApi, apigwv2.IHttpAuthorizer>();
+
+  /**
+   * @param owner the ClerkLambdaAuthorizer
+   * @param options what every per-API authorizer shares
+   * @param protectedResource the RFC 9728 metadata every REST API serves, when `protectedResource` is set
+   */
+  constructor(
+    private readonly owner: Construct,
+    private readonly options: LambdaAuthorizerOptions,
+    private readonly protectedResource: ProtectedResourceMetadata | undefined,
+  ) {}
+
+  /** The authorizer on a REST API (see `ClerkLambdaAuthorizer.authorizerForRestApi`). */
+  public forRestApi(api: apigw.IRestApi): apigw.IAuthorizer {
+    const existing = this.rest.get(api);
+    if (existing !== undefined) return existing;
+    validateSameEnvironment(this.owner, api);
+    const authorizer = createRestAuthorizer(perApiScope(this.owner, api, 'Rest', 'ClerkLambdaAuthorizerRest'), api, this.options);
+    if (this.protectedResource !== undefined) addProtectedResource(this.owner, api, this.protectedResource);
+    this.rest.set(api, authorizer);
+    addCorsGatewayResponses(api);
+    Aspects.of(api).add(new RestPreflightWarning(authorizer.authorizerId));
+    return authorizer;
+  }
+
+  /** The authorizer on an HTTP API (see `ClerkLambdaAuthorizer.authorizerForHttpApi`). */
+  public forHttpApi(api: apigwv2.IHttpApi): apigwv2.IHttpAuthorizer {
+    const existing = this.http.get(api);
+    if (existing !== undefined) return existing;
+    validateSameEnvironment(this.owner, api);
+    const authorizer = createHttpAuthorizer(perApiScope(this.owner, api, 'Http', 'ClerkLambdaAuthorizerHttp'), api, this.options);
+    this.http.set(api, authorizer);
+    return authorizer;
+  }
+
+  /** The APIs with an authorizer so far, REST first, each in the order of first use (the route table's order). */
+  public authorized(): AuthorizedApi[] {
+    return [
+      ...[...this.rest].map(([api, a]) => ({ api, apiId: api.restApiId, authorizerId: a.authorizerId })),
+      ...[...this.http].map(([api, a]) => ({
+        api,
+        apiId: api.apiId,
+        authorizerId: a.authorizerId,
+        http: (a as apigwv2.HttpAuthorizer).node.defaultChild as apigwv2.CfnAuthorizer,
+      })),
+    ];
+  }
 }
 
 /**

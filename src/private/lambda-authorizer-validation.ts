@@ -1,16 +1,68 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
-import { Default, Limit } from './contract';
+import type { ClerkLambdaAuthorizerProps } from '../clerk-lambda-authorizer-props';
+import { Default, Limit, TokenKind } from './contract';
 import { validationError } from './errors';
+import { validateMachineCallers } from './machine-validation';
 import { parsePredicate, showsValue } from './predicate';
-import { validateDurationSeconds, validateJwksUri, validatePublicKeyPem, validateStringList } from './validation';
+import {
+  validateAuthorizerName,
+  validateDurationSeconds,
+  validateIssuer,
+  validateJwksUri,
+  validatePublicKeyPem,
+  validateStringList,
+} from './validation';
 
 /**
  * Synth-time checks of the Lambda authorizer's props and method arguments, one `validateX` per concern, each throwing
  * through `validationError` with the construct (`scope`). The checks both constructs share are in `./validation`.
  */
+
+/** The props as the construct uses them once validated: defaults applied, durations in their variables' units. */
+export interface ValidatedLambdaAuthorizerProps {
+  /** Canonical SPKI PEM; undefined in JWKS mode. */
+  readonly publicKeyPem: string | undefined;
+  /** The predicate's wire format. */
+  readonly predicate: string | undefined;
+  /** Whole seconds, or a token. */
+  readonly clockSkewSeconds: string;
+  readonly sessionCookie: boolean;
+  readonly cacheTtlSeconds: number;
+  /** JWKS mode: milliseconds (or a token); undefined in PEM mode. */
+  readonly jwksStaleIfErrorMs: string | undefined;
+  readonly memorySize: number;
+  readonly authorizerName: string;
+  readonly acceptsToken: TokenKind[];
+}
+
+/**
+ * Validates every prop of the Lambda authorizer (the first failing check throws), warns about weak settings (see
+ * {@link warnWeakSettings}), and returns the values the construct renders.
+ */
+export function validateLambdaAuthorizerProps(scope: IConstruct, props: ClerkLambdaAuthorizerProps): ValidatedLambdaAuthorizerProps {
+  validateIssuer(scope, props.issuer);
+  const publicKeyPem = validateKeySource(scope, props.publicKeyPem, props.jwksUri);
+  validateStringList(scope, props.audience, 'audience');
+  validateAuthorizedParties(scope, props.authorizedParties);
+  const clockSkewSeconds = validateClockSkew(scope, props.clockSkew);
+  const sessionCookie = props.sessionCookie ?? false;
+  const cacheTtlSeconds = validateResultsCacheTtl(scope, props.resultsCacheTtl, sessionCookie);
+  const jwksStaleIfErrorMs = validateJwksStaleIfError(scope, props.jwksStaleIfError, publicKeyPem);
+  validateReservedConcurrency(scope, props.reservedConcurrentExecutions);
+  const memorySize = validateMemorySize(scope, props.memorySize ?? 256);
+  validateLogGroupOptions(scope, props.logGroup, props.logRetention);
+  const authorizerName = props.authorizerName ?? Names.uniqueResourceName(scope, { maxLength: 128 });
+  validateAuthorizerName(scope, authorizerName);
+  const predicate = props.predicate === undefined ? undefined : validatePredicateWire(scope, props.predicate);
+  const acceptsToken = validateMachineCallers(scope, props);
+  warnWeakSettings(scope, cacheTtlSeconds, sessionCookie, props.authorizedParties);
+  return {
+    publicKeyPem, predicate, clockSkewSeconds, sessionCookie, cacheTtlSeconds, jwksStaleIfErrorMs, memorySize, authorizerName, acceptsToken,
+  };
+}
 
 /**
  * Validates the key source: a PEM key or a JWKS URL, not both. Returns the PEM in canonical SPKI form (what the
