@@ -19,15 +19,18 @@ export interface Routes {
   /** The target of a method or route ARN whose API has a table; undefined otherwise (answered as without routes). */
   target(arn: unknown): RouteTarget | undefined;
   /** The answer for a verified token (see `routeAnswer`). */
-  answer(
-    target: RouteTarget,
-    payload: Readonly<Record<string, unknown>>,
-    org: OrganizationClaims,
-    principalId: string,
-    ctx: Readonly<Record<string, string>>,
-    token?: TokenFacts,
-  ): RouteAnswer;
+  answer(...request: RouteRequest): RouteAnswer;
 }
+
+/** A verified token's request: where it goes, the claims the rules read, and the answer's principal and context. */
+type RouteRequest = [
+  target: RouteTarget,
+  payload: Readonly<Record<string, unknown>>,
+  org: OrganizationClaims,
+  principalId: string,
+  ctx: Readonly<Record<string, string>>,
+  token?: TokenFacts,
+];
 
 /** The tables as read. */
 interface Tables {
@@ -53,7 +56,7 @@ export function loadRoutes(file: string, apiIds: string): Routes {
   const tables: Tables = { rules: table.rules, byApi: new Map(ids.map((id, i) => [id, table.apis[i]])) };
   return {
     target: (arn) => routeTarget(tables, arn),
-    answer: (target, payload, org, principalId, ctx, token) => routeAnswer(tables, target, payload, org, principalId, ctx, token),
+    answer: (...request) => routeAnswer(tables, ...request),
   };
 }
 
@@ -113,15 +116,7 @@ export interface RouteAnswer {
  * ARN, or a Deny of the stage): cached, it denies the token's other routes until it expires, never allows one (the
  * construct warns at synth when a table can come to this).
  */
-export function routeAnswer(
-  routes: Tables,
-  target: RouteTarget,
-  payload: Readonly<Record<string, unknown>>,
-  org: OrganizationClaims,
-  principalId: string,
-  ctx: Readonly<Record<string, string>>,
-  token?: TokenFacts,
-): RouteAnswer {
+export function routeAnswer(routes: Tables, ...[target, payload, org, principalId, ctx, token]: RouteRequest): RouteAnswer {
   // One character per group, then one for the construct's own rule (the rule of any route the table does not know).
   let mask = '';
   const d = target.api.d;
