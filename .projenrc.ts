@@ -11,6 +11,45 @@ import { awscdk, javascript, JsonFile, JsonPatch, TaskShell } from 'projen';
  */
 const CDK_FLOOR = '2.245.0';
 
+/** The suites that run the handler through `loadHandler()`: the `source` jest project runs them on the source too. */
+const SOURCE_SUITES = [
+  '<rootDir>/test/handler*.test.ts',
+  '<rootDir>/test/fuzz.test.ts',
+  '<rootDir>/test/differential*.test.ts',
+  '<rootDir>/test/clerk-lambda-authorizer.metrics.test.ts',
+  '<rootDir>/test/private/lambda/**/*.test.ts',
+];
+
+/**
+ * One jest project. `source` sets the global `HANDLER_UNDER_TEST` that test/util/handler.ts reads, and maps the
+ * handler's lazily required asset files (`./jwks.js`, `./routes.js`, `./machine.js`, external to the bundle) to
+ * their TypeScript sources.
+ */
+function jestProject(name: 'bundle' | 'source', testMatch: string[]) {
+  return {
+    displayName: name,
+    rootDir: '.',
+    testMatch,
+    testPathIgnorePatterns: ['/node_modules/'],
+    // jose 6 ships ESM only; let ts-jest turn it into CommonJS for tests that import it. isolatedModules (in
+    // tsconfig.dev.json): no per-file type-check in jest; the test task runs `tsc --noEmit` over everything first.
+    transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+    transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.dev.json' }] },
+    coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+    clearMocks: true,
+    ...(name === 'source'
+      ? {
+        globals: { HANDLER_UNDER_TEST: 'source' },
+        moduleNameMapper: {
+          '^\\./jwks\\.js$': '<rootDir>/src/private/lambda/jwks.ts',
+          '^\\./routes\\.js$': '<rootDir>/src/private/lambda/routes.ts',
+          '^\\./machine\\.js$': '<rootDir>/src/private/lambda/machine-rules.ts',
+        },
+      }
+      : {}),
+  };
+}
+
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-clerk-authorizers',
   description:
@@ -91,18 +130,30 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // projen's default passes `-u`, which silently rewrites drifted snapshots.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
-      // jose 6 ships ESM only; let ts-jest turn it into CommonJS for tests that import it.
-      transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
-      transform: {
-        '^.+\\.[tj]sx?$': new javascript.Transform('ts-jest', { tsconfig: 'tsconfig.dev.json', isolatedModules: true }),
-      },
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
-      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+      // Two projects (issue 11): `bundle` runs every suite, the handler suites on the exact shipped bytes;
+      // `source` runs the handler suites again on the handler's TypeScript source, so that coverage (and
+      // `npm run mutation`) measure the handler's own code. Coverage is merged over both.
+      projects: [jestProject('bundle', ['<rootDir>/test/**/*.test.ts']), jestProject('source', SOURCE_SUITES)],
+      collectCoverageFrom: ['<rootDir>/src/**/*.ts'],
+      // Coverage only goes up: raise these when it does (per-file thresholds of the handler: below).
+      coverageThreshold: { lines: 99, statements: 99, functions: 98, branches: 94 },
     },
   },
 
   gitignore: ['/cdk.out/', 'examples/cdk.out/', '/dist/', '/bench/results/raw/', '*.pyc', '__pycache__/', '.jsii.tabl.json'],
 });
+
+// Every handler file (the entry, src/private/lambda: the predicate evaluator included) at 95 % lines and branches
+// or more, each file on its own (a glob's threshold applies per file). projen's type has the global threshold only;
+// with `projects`, the root's project options (transform, testMatch, ...) would be ignored: each project has its own.
+project.tryFindObjectFile('package.json')!.patch(
+  ...['transform', 'transformIgnorePatterns', 'testMatch', 'testPathIgnorePatterns', 'coveragePathIgnorePatterns', 'clearMocks'].map((key) =>
+    JsonPatch.remove(`/jest/${key}`),
+  ),
+  ...['./src/private/lambda/**/*.ts', './src/clerk-authorizer.lambda.ts'].map((files) =>
+    JsonPatch.add(`/jest/coverageThreshold/${files.replace(/~/g, '~0').replace(/\//g, '~1')}`, { lines: 95, statements: 95, branches: 90 }),
+  ),
+);
 
 // projen's bundling options have no `minify`; re-state the bundle command with it. Target node20 (the oldest Node
 // that runs it: our tests, on this machine) while the function runs nodejs24.x; no legal comments, no source map;
@@ -225,7 +276,8 @@ testNode24.spawn(node24);
 testNode24.exec(
   `${NODE24} node_modules/jest/bin/jest.js --ci --coverage=false test/handler.test.ts test/handler-attacks.test.ts ` +
     'test/handler-jwks.test.ts test/handler-machine.test.ts test/clerk-lambda-authorizer.e2e.test.ts test/differential.test.ts ' +
-    'test/differential-machine.test.ts test/fuzz.test.ts',
+    // After the paths: `--selectProjects` takes every following argument as a project name.
+    'test/differential-machine.test.ts test/fuzz.test.ts --selectProjects=bundle',
 );
 testNode24.exec(`${NODE24} -r ts-node/register/transpile-only examples/demo.ts`);
 

@@ -44,9 +44,37 @@ export type DecisionLog = Record<string, unknown>;
  * at load time, so the environment is restored right after.
  */
 export function loadHandler(env: Record<string, string | undefined>, file = BUNDLE_PATH, exportName = 'handler'): Handler {
-  const handler = loadModule(file, env)[exportName];
+  const module = file === BUNDLE_PATH && HANDLER_UNDER_TEST === 'source' ? loadSource(env) : loadModule(file, env);
+  const handler = module[exportName];
   if (typeof handler !== 'function') throw new Error(`${file} does not export a ${exportName} function`);
   return handler as Handler;
+}
+
+/**
+ * What `loadHandler()` loads by default: `bundle`, the shipped bytes (`BUNDLE_PATH`), or `source`, the handler's
+ * TypeScript source through jest's module registry, so that coverage and mutation testing measure the handler's own
+ * code. The jest project `source` (package.json) sets the global `HANDLER_UNDER_TEST`; every other run tests the
+ * bundle.
+ */
+export const HANDLER_UNDER_TEST: 'bundle' | 'source' = (globalThis as { HANDLER_UNDER_TEST?: 'source' }).HANDLER_UNDER_TEST ?? 'bundle';
+
+/** The handler's entry point in the source (what the bundle is built from). */
+const SOURCE_ENTRY = path.resolve(__dirname, '..', '..', 'src', 'clerk-authorizer.lambda.ts');
+
+/**
+ * A fresh module instance of the handler's source (`jest.isolateModules`: its own config, caches and lazily required
+ * `./jwks.js`, `./routes.js`, `./machine.js`, which the `source` project maps to their TypeScript files), loaded
+ * with exactly `env` as its `CLERK_*` environment.
+ */
+function loadSource(env: Record<string, string | undefined>): Record<string, unknown> {
+  return withClerkEnv(env, () => {
+    let exports: Record<string, unknown> = {};
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      exports = require(SOURCE_ENTRY) as Record<string, unknown>;
+    });
+    return exports;
+  });
 }
 
 /**
@@ -56,6 +84,17 @@ export function loadHandler(env: Record<string, string | undefined>, file = BUND
  */
 export function loadModule(file: string, env: Record<string, string | undefined>): Record<string, unknown> {
   const source = fs.readFileSync(file, 'utf8');
+  return withClerkEnv(env, () => {
+    const module = { exports: {} as Record<string, unknown> };
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const wrapper = new Function('exports', 'require', 'module', '__filename', '__dirname', source);
+    wrapper(module.exports, createRequire(file), module, file, path.dirname(file));
+    return module.exports;
+  });
+}
+
+/** Runs `load` with exactly `env` as the `CLERK_*` environment (`undefined` values unset), then restores it. */
+function withClerkEnv<T>(env: Record<string, string | undefined>, load: () => T): T {
   const saved: Record<string, string | undefined> = {};
   for (const key of Object.keys(process.env)) {
     if (key.startsWith('CLERK_')) {
@@ -67,11 +106,7 @@ export function loadModule(file: string, env: Record<string, string | undefined>
     for (const [key, value] of Object.entries(env)) {
       if (value !== undefined) process.env[key] = value;
     }
-    const module = { exports: {} as Record<string, unknown> };
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const wrapper = new Function('exports', 'require', 'module', '__filename', '__dirname', source);
-    wrapper(module.exports, createRequire(file), module, file, path.dirname(file));
-    return module.exports;
+    return load();
   } finally {
     for (const key of Object.keys(process.env)) {
       if (key.startsWith('CLERK_')) delete process.env[key];
