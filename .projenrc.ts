@@ -124,6 +124,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-jwt-verify@^5.2.0',
     'jsonwebtoken@^9.0.0',
     '@types/jsonwebtoken@^9.0.0',
+    // `npm run mutation` (issue 11). Pinned: Stryker 10 needs Node >= 22; 9.6.1 is the newest that runs on Node 20.
+    '@stryker-mutator/core@9.6.1',
+    '@stryker-mutator/jest-runner@9.6.1',
   ],
 
   jestOptions: {
@@ -140,7 +143,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['/cdk.out/', 'examples/cdk.out/', '/dist/', '/bench/results/raw/', '*.pyc', '__pycache__/', '.jsii.tabl.json'],
+  gitignore: ['/cdk.out/', 'examples/cdk.out/', '/dist/', '/bench/results/raw/', '*.pyc', '__pycache__/', '.jsii.tabl.json', '/reports/', '/.stryker-tmp/'],
 });
 
 // Every handler file (the entry, src/private/lambda: the predicate evaluator included) at 95 % lines and branches
@@ -210,6 +213,15 @@ const bench = project.addTask('bench', {
 });
 bench.spawn(project.tasks.tryFind('bundle')!);
 bench.exec('node bench/run.mjs', { receiveArgs: true });
+
+// `npm run mutation` (issue 11): Stryker over the handler's source (stryker.config.mjs), with the `source` jest
+// project's handler suites. Slow, so not part of `test`; test/mutation/report.mjs writes the committed report
+// (test/mutation/REPORT.md) from Stryker's JSON.
+const mutation = project.addTask('mutation', {
+  description: 'Mutation-test the handler source with Stryker and write test/mutation/REPORT.md (slow; not part of test)',
+});
+mutation.exec('stryker run', { receiveArgs: true });
+mutation.exec('node test/mutation/report.mjs');
 
 // `npm run demo` (issue 5, the README's first command): synthesizes examples/app.ts in-process and runs its
 // authorizer functions, loaded from the cloud assembly, against Clerk-like tokens. No AWS, no Clerk, no network.

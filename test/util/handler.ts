@@ -44,6 +44,7 @@ export type DecisionLog = Record<string, unknown>;
  * at load time, so the environment is restored right after.
  */
 export function loadHandler(env: Record<string, string | undefined>, file = BUNDLE_PATH, exportName = 'handler'): Handler {
+  if (file === BUNDLE_PATH && HANDLER_UNDER_TEST === 'mutation') return perTestHandler(env);
   const module = file === BUNDLE_PATH && HANDLER_UNDER_TEST === 'source' ? loadSource(env) : loadModule(file, env);
   const handler = module[exportName];
   if (typeof handler !== 'function') throw new Error(`${file} does not export a ${exportName} function`);
@@ -56,10 +57,28 @@ export function loadHandler(env: Record<string, string | undefined>, file = BUND
  * code. The jest project `source` (package.json) sets the global `HANDLER_UNDER_TEST`; every other run tests the
  * bundle.
  */
-export const HANDLER_UNDER_TEST: 'bundle' | 'source' = (globalThis as { HANDLER_UNDER_TEST?: 'source' }).HANDLER_UNDER_TEST ?? 'bundle';
+export const HANDLER_UNDER_TEST: 'bundle' | 'source' | 'mutation' =
+  (globalThis as { HANDLER_UNDER_TEST?: 'source' | 'mutation' }).HANDLER_UNDER_TEST ?? 'bundle';
 
-/** The handler's entry point in the source (what the bundle is built from). */
-const SOURCE_ENTRY = path.resolve(__dirname, '..', '..', 'src', 'clerk-authorizer.lambda.ts');
+/**
+ * `mutation` (stryker.config.mjs): the source, loaded afresh in every test that invokes the handler and never
+ * outside a test. Stryker runs for each mutant only the tests that executed it, and code run outside any test (a
+ * suite's module scope, `beforeAll`) would make it run every test for every mutant there; loading per test also
+ * attributes the module-load code (configuration, key import) to each test that depends on it. Called inside a test,
+ * the source is loaded at once too, so that a configuration error still throws from `loadHandler`.
+ */
+function perTestHandler(env: Record<string, string | undefined>): Handler {
+  const testName = () => expect.getState().currentTestName;
+  let loadedIn = testName();
+  let handler = loadedIn === undefined ? undefined : (loadSource(env).handler as Handler);
+  return (event) => {
+    if (handler === undefined || testName() !== loadedIn) {
+      loadedIn = testName();
+      handler = loadSource(env).handler as Handler;
+    }
+    return handler(event);
+  };
+}
 
 /**
  * A fresh module instance of the handler's source (`jest.isolateModules`: its own config, caches and lazily required
@@ -70,8 +89,9 @@ function loadSource(env: Record<string, string | undefined>): Record<string, unk
   return withClerkEnv(env, () => {
     let exports: Record<string, unknown> = {};
     jest.isolateModules(() => {
+      // A literal path, so that jest's dependency graph (`--findRelatedTests`, Stryker) sees what these suites test.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      exports = require(SOURCE_ENTRY) as Record<string, unknown>;
+      exports = require('../../src/clerk-authorizer.lambda') as Record<string, unknown>;
     });
     return exports;
   });

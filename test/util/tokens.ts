@@ -9,7 +9,10 @@
  * const raw = jwtFromSegments(segment('{"alg":"RS256","alg":"none"}'), segment(payload), 'sig');
  * ```
  */
-import { createHmac, generateKeyPairSync, KeyObject, sign as cryptoSign, constants } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign as cryptoSign, constants } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 /** The issuer every test payload carries by default (a Clerk Frontend API URL). */
 export const TEST_ISSUER = 'https://clerk.example.com';
@@ -31,12 +34,13 @@ export interface TestKeys {
   readonly jwk: Record<string, unknown>;
 }
 
-/** A fresh key pair: RSA (default 2048 bits), or `ec` (P-256) for algorithm-confusion tests. */
+/**
+ * A key pair of its own (never one an earlier call in this process returned): RSA (default 2048 bits) from the key
+ * pool, or a fresh `ec` (P-256) pair for algorithm-confusion tests.
+ */
 export function makeKeys(kid = 'ins_test', type: 'rsa' | 'ec' = 'rsa', modulusLength = 2048): TestKeys {
-  const { privateKey, publicKey } =
-    type === 'rsa'
-      ? generateKeyPairSync('rsa', { modulusLength })
-      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const privateKey = type === 'rsa' ? pooledRsaKey(modulusLength) : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const publicKey = createPublicKey(privateKey);
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: type === 'rsa' ? 'RS256' : 'ES256' };
   return {
     kid,
@@ -46,6 +50,36 @@ export function makeKeys(kid = 'ins_test', type: 'rsa' | 'ec' = 'rsa', modulusLe
     jwk,
   };
 }
+
+/**
+ * RSA key generation is most of a handler suite's load time (a 4096-bit pair takes about a second), and mutation
+ * testing loads every suite once per mutant. So RSA private keys come from a pool on disk (the OS temporary
+ * directory; made on first use, written atomically): the n-th key of a size asked for through this module (one
+ * instance per jest test file) is the pool's
+ * n-th key of that size. The keys one suite gets are therefore all different, as fresh ones would be; the same
+ * suite gets the same keys run after run. `TEST_KEY_POOL=off` generates every key afresh.
+ */
+function pooledRsaKey(bits: number): KeyObject {
+  const n = (poolTaken.get(bits) ?? 0) + 1;
+  poolTaken.set(bits, n);
+  if (process.env.TEST_KEY_POOL === 'off') return generateKeyPairSync('rsa', { modulusLength: bits }).privateKey;
+  const file = path.join(POOL_DIR, `rsa-${bits}-${n}.pem`);
+  try {
+    const key = createPrivateKey(fs.readFileSync(file, 'utf8'));
+    if (key.asymmetricKeyType === 'rsa' && key.asymmetricKeyDetails?.modulusLength === bits) return key;
+  } catch {
+    // Not made yet (or unreadable): make it.
+  }
+  const key = generateKeyPairSync('rsa', { modulusLength: bits }).privateKey;
+  fs.mkdirSync(POOL_DIR, { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(partial, key.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  fs.renameSync(partial, file);
+  return key;
+}
+
+const POOL_DIR = path.join(os.tmpdir(), 'cdk-clerk-authorizers-test-keys');
+const poolTaken = new Map<number, number>();
 
 const cache = new Map<string, TestKeys>();
 

@@ -1,0 +1,43 @@
+// `npm run mutation` (issue 11): Stryker mutates the handler's source and runs the `source` jest project's handler
+// suites against each mutant (package.json `jest.projects`, so the tests are the same ones `npm test` runs on the
+// source). test/mutation/report.mjs turns the JSON report into test/mutation/REPORT.md.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const source = require('./package.json').jest.projects.find((p) => p.displayName === 'source');
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  // The handler: its entry and every module under src/private/lambda (the predicate evaluator is evaluate.ts).
+  mutate: ['src/clerk-authorizer.lambda.ts', 'src/private/lambda/**/*.ts'],
+  jest: {
+    projectType: 'custom',
+    config: {
+      ...source,
+      // test/util/handler.ts: the handler's source, loaded in each test that invokes it (see `perTestHandler`).
+      globals: { HANDLER_UNDER_TEST: 'mutation' },
+      // One failing test kills a mutant: skip the rest of its tests (Stryker runs jest without bail).
+      testEnvironment: fileURLToPath(new URL('test/mutation/bail-environment.js', import.meta.url)),
+      // The handler suites and the handler's unit tests. Not the differential suites (they run their whole corpus in
+      // `beforeAll`, where Stryker cannot tell which test covers which mutant: every mutant would run them), nor the
+      // fuzz and metrics suites (loading them, with Clerk's SDK and aws-cdk-lib, would cost every mutant a second).
+      testMatch: source.testMatch.filter((glob) => /handler\*|private/.test(glob)),
+    },
+    // Every handler suite loads the entry, which reaches every handler module: related tests would be all of them.
+    enableFindRelatedTests: false,
+  },
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  timeoutMS: 10000,
+  reporters: ['progress', 'clear-text', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  // The sandbox is a copy of the repository: leave out what the tests do not read.
+  ignorePatterns: ['/dist', '/lib', '/coverage', '/test-reports', '/reports', '/cdk.out', '/.venv-*', '/.node24', '/.jsii', '/tsconfig.tsbuildinfo', '*.snapshot'],
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  // No `break`: test/mutation/report.mjs writes the report first, then fails below `low`.
+  thresholds: { high: 95, low: 90, break: null },
+};
