@@ -78,14 +78,13 @@ export function jwksKeySource(url: string, options: JwksOptions): KeySource {
     if (keys === undefined || now >= fetchedAt + options.cacheMaxAgeMs + options.staleIfErrorMs) {
       return reject('jwks_unavailable', failure);
     }
-    let cryptoKey: unknown;
+    let cryptoKey: object;
     try {
       cryptoKey = await keys({ alg: 'RS256', kid });
     } catch (e) {
       const code = (e as { code?: unknown } | null)?.code;
       return code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' ? UNKNOWN : reject('jwks_unavailable', 'jwks_invalid');
     }
-    if (typeof cryptoKey !== 'object' || cryptoKey === null) return reject('jwks_unavailable', 'jwks_invalid');
     let key = converted.get(cryptoKey);
     if (key === undefined) {
       key = toRsaKeyObject(cryptoKey);
