@@ -81,11 +81,20 @@ export function routeTarget(routes: Tables, arn: unknown): RouteTarget | undefin
 
 type Statement = { readonly Action: 'execute-api:Invoke'; readonly Effect: 'Allow' | 'Deny'; readonly Resource: string | readonly string[] };
 
-/** The statements for one stage and one combination of rule outcomes, with what they need to decide a request. */
-interface Policy {
+/**
+ * The statements for one stage and one combination of rule outcomes, with what they need to decide a request: the
+ * whole stage allowed or denied, or patterns.
+ */
+type Policy = WholeStagePolicy | PatternPolicy;
+
+interface WholeStagePolicy {
   readonly statements: readonly Statement[];
-  /** The whole stage allowed or denied; undefined when the statements list patterns. */
-  readonly whole?: 'Allow' | 'Deny';
+  readonly whole: 'Allow' | 'Deny';
+}
+
+interface PatternPolicy {
+  readonly statements: readonly Statement[];
+  readonly whole?: undefined;
   /** Whether a request (the ARN after the prefix) is allowed: no denied pattern and an allowed one match it. */
   readonly allows: (suffix: string) => boolean;
   /** Bytes of the statements as JSON. */
@@ -136,8 +145,10 @@ export function routeAnswer(routes: Tables, ...[target, payload, org, principalI
     if (cache.size >= MAX_POLICIES) cache.clear();
     cache.set(key, policy);
   }
-  if (policy.whole === 'Deny') return { allowed: false, answer: answerOf(principalId, policy.statements) };
-  if (policy.whole === 'Allow') return { allowed: true, answer: answerOf(principalId, policy.statements, ctx) };
+  if (policy.whole !== undefined) {
+    const whole = policy.whole === 'Allow';
+    return { allowed: whole, answer: answerOf(principalId, policy.statements, whole ? ctx : undefined) };
+  }
   const suffix = target.suffix;
   const allowed = policy.allows(suffix);
   const answer = answerOf(principalId, policy.statements, ctx);
@@ -161,7 +172,7 @@ function buildPolicy(target: RouteTarget, mask: string): Policy {
   // The whole stage only when every rule passes, the construct's own included; a Deny of it when no route's does.
   const wholeEffect = !mask.includes('0') ? 'Allow' : !mask.slice(0, groups.length).includes('1') ? 'Deny' : undefined;
   if (wholeEffect !== undefined) {
-    return { statements: [{ Action: 'execute-api:Invoke', Effect: wholeEffect, Resource: whole }], whole: wholeEffect, allows: () => wholeEffect === 'Allow', bytes: 0 };
+    return { statements: [{ Action: 'execute-api:Invoke', Effect: wholeEffect, Resource: whole }], whole: wholeEffect };
   }
   const allow: string[] = [];
   const denied = new Set<number>();
