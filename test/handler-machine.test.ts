@@ -296,6 +296,7 @@ describe('opaque machine tokens are refused with token_opaque', () => {
     ['API key (ak_)', OPAQUE_TOKENS.apiKey],
     ['API key with / and = (as Clerk writes them)', 'ak_LCWGdaM8mv8K4PC/57IICZQXAeWfCgF30DZaFXHoGn9='],
     ['oat_ with dots', 'oat_a.b'],
+    ['oat_ in three dot-separated parts (not a JWT header)', 'oat_a.b.c'],
   ])('%s', async (_name, token) => {
     for (const kind of ['REQUEST', 'HTTP2'] as const) {
       const { log, status } = await decide(env, token, kind);

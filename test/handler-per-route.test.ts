@@ -267,6 +267,105 @@ describe('answers', () => {
     });
   });
 
+  test('the construct\'s own rule shared with a route is the same outcome for both', async () => {
+    // GET /invoices has the construct's own rule (RULES[0]): one outcome decides that route and every unknown route.
+    const shared = buildApiTable([{ pattern: 'GET/me', rule: SIGNED_IN, label: 'GET /me' }, { pattern: 'GET/invoices', rule: 0, label: 'GET /invoices' }]).groups;
+    const h = loadHandler(routesEnv([{ groups: shared, d: 0 }], [API]));
+    const passing = await invoke(h, restEvent(token({ a: 1 }), `${PREFIX}/prod/GET/me`));
+    expect((passing.result as { policyDocument: unknown }).policyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${PREFIX}/prod/*` }],
+    });
+    const failing = await invoke(h, restEvent(token({}), `${PREFIX}/prod/GET/me`));
+    const policy = (failing.result as { policyDocument: unknown }).policyDocument;
+    expect(policy).toEqual({ Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${PREFIX}/prod/GET/me*`] }] });
+    expect(evaluatePolicy(policy, `${PREFIX}/prod/GET/invoices`)).toBe('deny');
+    expect(evaluatePolicy(policy, `${PREFIX}/prod/GET/elsewhere`)).toBe('deny');
+  });
+
+  test.each<[string, unknown]>([
+    ['no routeArn', undefined],
+    ['a routeArn that is not a string', { arn: 'arn:aws:execute-api:us-east-1:123456789012:http123456/$default/GET/me' }],
+    ['a routeArn that is not an execute-api ARN', 'arn:aws:lambda:us-east-1:123456789012:function:http123456'],
+    ['a routeArn over 1600 characters', `arn:aws:execute-api:us-east-1:123456789012:http123456/$default/GET/${'a'.repeat(1600)}`],
+  ])('HTTP API event with %s: no table applies, answered as without per-route rules', async (_name, routeArn) => {
+    const out = await invoke(handler, { ...http2Event(token({}), ''), routeArn });
+    expect(out.result).toEqual({ isAuthorized: true, context: expect.objectContaining({ userId: 'user_123' }) });
+  });
+
+  test('a policy per stage prefix and rule outcome, bounded: answers stay right once the cache has been cleared', async () => {
+    const t = token({ a: 1 });
+    const expected = (stage: string) => ({
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${PREFIX}/${stage}/GET/me*`, `${PREFIX}/${stage}/GET/invoices*`] }],
+    });
+    // 300 stages: more distinct policies than the cache holds (256).
+    for (let i = 0; i < 300; i++) {
+      const out = await invoke(handler, restEvent(t, `${PREFIX}/s${i}/GET/invoices`));
+      expect((out.result as { policyDocument: unknown }).policyDocument).toEqual(expected(`s${i}`));
+    }
+    const again = await invoke(handler, restEvent(t, `${PREFIX}/s0/DELETE/invoices`));
+    expect((again.result as { policyDocument: unknown }).policyDocument).toEqual(expected('s0'));
+    expect(again.logs).toEqual([expect.objectContaining({ decision: 'deny', reason: 'predicate_failed' })]);
+  });
+
+  test('a large context near 8 KB: the exact size decides, and an answer that fits stays whole', async () => {
+    // ~3.7 KB of claims: the cheap upper bound (escaping doubles the context) exceeds 8 KB, the answer does not.
+    const payload = payloadFor({ a: 1 });
+    const big = signJwt(sessionHeader(), { ...payload, metadata: { a: 1, note: 'n'.repeat(3700) } }, testKeys().privateKey);
+    const out = await invoke(handler, restEvent(big, `${PREFIX}/prod/GET/invoices`));
+    expect(answerBytes(out.result)).toBeLessThanOrEqual(8192);
+    expect(answerBytes(out.result)).toBeGreaterThan(3700);
+    expect(out.result).toEqual({
+      principalId: 'user_123',
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${PREFIX}/prod/GET/me*`, `${PREFIX}/prod/GET/invoices*`] }],
+      },
+      context: expect.objectContaining({ claims: expect.stringContaining('n'.repeat(3700)) }),
+    });
+  });
+
+  describe('an answer over 8 KB is replaced by one for this request alone', () => {
+    // 160 routes with long paths, the even ones passing (RULES[0]) and the odd ones failing (RULES[2]): the full
+    // answer lists 80 covers of about 100 bytes each.
+    const long = (i: number) => `/resource-${i}-${'x'.repeat(60)}/{id}`;
+    const specs: RouteSpec[] = [];
+    for (let i = 0; i < 160; i++) specs.push({ pattern: routePattern('GET', long(i)), rule: i % 2 === 0 ? 0 : 2, label: `${i}` });
+    let h: Handler;
+    beforeEach(() => {
+      h = loadHandler(routesEnv([{ groups: buildApiTable(specs).groups }], [API]));
+    });
+    const arn = (i: number, id: string) => `${PREFIX}/prod/GET${long(i).replace('{id}', id)}`;
+
+    test('allowed: an Allow of exactly this request\'s ARN, with the context', async () => {
+      const out = await invoke(h, restEvent(token({ a: 1 }), arn(0, '42')));
+      expect(out.result).toEqual({
+        principalId: 'user_123',
+        policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: arn(0, '42') }] },
+        context: expect.objectContaining({ userId: 'user_123' }),
+      });
+      expect(out.logs).toEqual([]);
+    });
+
+    test('denied: a Deny of the whole stage, without context', async () => {
+      const out = await invoke(h, restEvent(token({ a: 1 }), arn(1, '42')));
+      expect(out.result).toEqual({
+        principalId: 'user_123',
+        policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: `${PREFIX}/prod/*` }] },
+      });
+      expect(out.logs).toEqual([expect.objectContaining({ decision: 'deny', reason: 'predicate_failed' })]);
+    });
+
+    test.each(['4*2', '4?2', '*'])('allowed, but the ARN holds a wildcard (%s): a Deny of the whole stage, never an Allow by it', async (id) => {
+      const out = await invoke(h, restEvent(token({ a: 1 }), arn(0, id)));
+      expect(out.result).toEqual({
+        principalId: 'user_123',
+        policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: `${PREFIX}/prod/*` }] },
+      });
+    });
+  });
+
   test.each([20, 100, 300])('%i routes: the answer stays within 8 KB', async (count) => {
     // Worst case for the allow-list: every route its own rule pattern, half of them passing.
     const specs: RouteSpec[] = [];
@@ -284,4 +383,6 @@ test('misconfiguration fails at cold start naming the variable', () => {
     .toThrow(/^CLERK_ROUTES_FILE /);
   const env = routesEnv([{ groups: [{ r: 0, c: ['GET/*'] }] }], ['a', 'b']);
   expect(() => loadHandler(env)).toThrow('CLERK_ROUTE_APIS must list 1 distinct API ids, comma-separated, got: "a,b"');
+  expect(() => loadHandler({ ...env, CLERK_ROUTE_APIS: undefined })).toThrow(new Error('CLERK_ROUTES_FILE and CLERK_ROUTE_APIS must be set together'));
+  expect(() => loadHandler({ ...env, CLERK_ROUTES_FILE: undefined })).toThrow(new Error('CLERK_ROUTES_FILE and CLERK_ROUTE_APIS must be set together'));
 });

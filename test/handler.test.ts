@@ -596,6 +596,7 @@ describe('configuration errors at cold start name the variable', () => {
     ['audience not JSON', { CLERK_AUDIENCE: 'api' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "api"'],
     ['audience empty', { CLERK_AUDIENCE: '[]' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[]"'],
     ['audience numbers', { CLERK_AUDIENCE: '[1]' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[1]"'],
+    ['audience too long to show', { CLERK_AUDIENCE: `["${'a'.repeat(70)}"` }, `CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[\\"${'a'.repeat(58)}..."`],
     ['parties with spaces', { CLERK_AUTHORIZED_PARTIES: '[" https://a.example.com"]' }, 'CLERK_AUTHORIZED_PARTIES must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[\\" https://a.example.com\\"]"'],
     ['predicate invalid', { CLERK_PREDICATE: '{"op":"eq","claim":"a"}' }, 'CLERK_PREDICATE $.value is missing'],
     ['predicate empty', { CLERK_PREDICATE: '' }, 'CLERK_PREDICATE must be a JSON predicate, got an empty value'],

@@ -272,6 +272,12 @@ describe('evaluatePredicate', () => {
     expect(evaluatePredicate(validatePredicate(JSON.parse(JSON.stringify(node))), p, noOrg)).toBe(expected);
   });
 
+  test('a node of an unknown op never passes, even one that skipped validation', () => {
+    const unknown = { op: 'regex', claim: 'sub', value: '.*' } as unknown as PredicateNode;
+    expect(evaluatePredicate(unknown, payload, noOrg)).toBe(false);
+    expect(evaluatePredicate({ op: 'anyOf', of: [unknown] }, payload, noOrg)).toBe(false);
+  });
+
   test('__proto__ and constructor are never walked, even by a node that skipped validation', () => {
     expect(parsed.__proto__).toEqual({ role: 'admin' });
     expect(evaluatePredicate(eq('__proto__.role', 'admin'), parsed, noOrg)).toBe(false);
