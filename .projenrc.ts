@@ -138,8 +138,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // `npm run mutation`) measure the handler's own code. Coverage is merged over both.
       projects: [jestProject('bundle', ['<rootDir>/test/**/*.test.ts']), jestProject('source', SOURCE_SUITES)],
       collectCoverageFrom: ['<rootDir>/src/**/*.ts'],
-      // Coverage only goes up: raise these when it does (per-file thresholds of the handler: below).
-      coverageThreshold: { lines: 99, statements: 99, functions: 98, branches: 94 },
+      // Coverage only goes up: raise these when it does. They apply to the files no per-file glob below matches (the
+      // construct side: jest subtracts the handler's files), so they are not the table's "All files" row.
+      coverageThreshold: { lines: 99, statements: 99, functions: 99, branches: 94 },
     },
   },
 
@@ -154,7 +155,7 @@ project.tryFindObjectFile('package.json')!.patch(
     JsonPatch.remove(`/jest/${key}`),
   ),
   ...['./src/private/lambda/**/*.ts', './src/clerk-authorizer.lambda.ts'].map((files) =>
-    JsonPatch.add(`/jest/coverageThreshold/${files.replace(/~/g, '~0').replace(/\//g, '~1')}`, { lines: 95, statements: 95, branches: 90 }),
+    JsonPatch.add(`/jest/coverageThreshold/${files.replace(/~/g, '~0').replace(/\//g, '~1')}`, { lines: 95, statements: 95, branches: 95 }),
   ),
 );
 
