@@ -300,6 +300,9 @@ project.addPackageIgnore('/bench/');
 // CI's entry point and the integ-runner options are for this repository too.
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/integ.config.json');
+// Mutation testing's configuration and reports.
+project.addPackageIgnore('/stryker.config.mjs');
+project.addPackageIgnore('/reports/');
 for (const local of ['/.venv-python/', '/.venv-ci/', '/.node24/']) {
   project.gitignore.exclude(local);
   project.addPackageIgnore(local);

@@ -19,17 +19,21 @@ export default {
       ...source,
       // test/util/handler.ts: the handler's source, loaded in each test that invokes it (see `perTestHandler`).
       globals: { HANDLER_UNDER_TEST: 'mutation' },
-      // One failing test kills a mutant: skip the rest of its tests (Stryker runs jest without bail).
-      testEnvironment: fileURLToPath(new URL('test/mutation/bail-environment.js', import.meta.url)),
-      // The handler suites and the handler's unit tests. Not the differential suites (they run their whole corpus in
-      // `beforeAll`, where Stryker cannot tell which test covers which mutant: every mutant would run them), nor the
-      // fuzz and metrics suites (loading them, with Clerk's SDK and aws-cdk-lib, would cost every mutant a second).
-      testMatch: source.testMatch.filter((glob) => /handler\*|private/.test(glob)),
+      // One failing test kills a mutant: load only the suites with a test that covers it, and stop at the first
+      // failure (test/mutation/jest-plugins.js).
+      testEnvironment: fileURLToPath(new URL('test/mutation/environment.js', import.meta.url)),
+      runner: fileURLToPath(new URL('test/mutation/runner.js', import.meta.url)),
+      // Not the differential suites: they run their whole corpus in `beforeAll`, where Stryker cannot tell which test
+      // covers which mutant, so every mutant would run them.
+      testMatch: source.testMatch.filter((glob) => !glob.includes('differential')),
     },
     // Every handler suite loads the entry, which reaches every handler module: related tests would be all of them.
     enableFindRelatedTests: false,
   },
   coverageAnalysis: 'perTest',
+  // Reruns test only what changed since the last run (reports/mutation/stryker-incremental.json).
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
   concurrency: 2,
   timeoutMS: 10000,
   reporters: ['progress', 'clear-text', 'json'],

@@ -13,7 +13,8 @@
  *
  * The bundle's exact bytes are evaluated with a CommonJS wrapper in the test's own realm (not through jest's
  * transform), so `jest.spyOn(Date, 'now')` and a replaced `console.log` reach it, and nothing but the shipped
- * code runs.
+ * code runs. In the jest project `source` (and under `npm run mutation`), `loadHandler` loads the handler's
+ * TypeScript source instead (`HANDLER_UNDER_TEST`), so the same suites measure and mutate the handler's own code.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -38,10 +39,11 @@ export type Handler = (event: unknown) => Promise<unknown>;
 export type DecisionLog = Record<string, unknown>;
 
 /**
- * Loads a fresh instance of the shipped bundle with exactly `env` as its `CLERK_*` environment (other `CLERK_*`
- * variables are hidden while it loads; `undefined` values are left unset) and returns its `handler`. Throws what the
- * bundle throws at module load (a configuration error naming the variable). The bundle reads its environment only
- * at load time, so the environment is restored right after.
+ * Loads a fresh instance of the shipped bundle (of the source: `HANDLER_UNDER_TEST`) with exactly `env` as its
+ * `CLERK_*` environment (other `CLERK_*` variables are hidden while it loads; `undefined` values are left unset) and
+ * returns its `handler`. Throws what the bundle throws at module load (a configuration error naming the variable).
+ * The bundle reads its environment only at load time, so the environment is restored right after. A `file` other
+ * than `BUNDLE_PATH` (an asset of a synthesized app) is always loaded as it is.
  */
 export function loadHandler(env: Record<string, string | undefined>, file = BUNDLE_PATH, exportName = 'handler'): Handler {
   if (file === BUNDLE_PATH && HANDLER_UNDER_TEST === 'mutation') return perTestHandler(env);
