@@ -288,19 +288,22 @@ describe('M2M tokens: claim checks', () => {
   });
 });
 
-describe('opaque machine tokens are refused with token_opaque', () => {
+describe('opaque machine tokens are refused with token_opaque, the detail naming which', () => {
   const env = { ...EVERY_KIND };
   test.each([
-    ['OAuth (oat_)', OPAQUE_TOKENS.oauth],
-    ['M2M (mt_)', OPAQUE_TOKENS.m2m],
-    ['API key (ak_)', OPAQUE_TOKENS.apiKey],
-    ['API key with / and = (as Clerk writes them)', 'ak_LCWGdaM8mv8K4PC/57IICZQXAeWfCgF30DZaFXHoGn9='],
-    ['oat_ with dots', 'oat_a.b'],
-    ['oat_ in three dot-separated parts (not a JWT header)', 'oat_a.b.c'],
-  ])('%s', async (_name, token) => {
+    ['OAuth (oat_)', OPAQUE_TOKENS.oauth, 'opaque_oauth_token'],
+    ['M2M (mt_)', OPAQUE_TOKENS.m2m, 'opaque_m2m_token'],
+    ['API key (ak_)', OPAQUE_TOKENS.apiKey, 'opaque_api_key'],
+    ['API key with / and = (as Clerk writes them)', 'ak_LCWGdaM8mv8K4PC/57IICZQXAeWfCgF30DZaFXHoGn9=', 'opaque_api_key'],
+    ['API key ending in mt_', 'ak_abcmt_', 'opaque_api_key'],
+    ['M2M token ending in oat_', 'mt_abcoat_', 'opaque_m2m_token'],
+    ['oat_ with dots', 'oat_a.b', 'opaque_oauth_token'],
+    ['oat_ in three dot-separated parts (not a JWT header)', 'oat_a.b.c', 'opaque_oauth_token'],
+  ])('%s', async (_name, token, detail) => {
     for (const kind of ['REQUEST', 'HTTP2'] as const) {
       const { log, status } = await decide(env, token, kind);
       expect(log.reason).toBe('token_opaque');
+      expect(log.detail).toBe(detail);
       expect(status).toBe(unauthorizedStatus(kind));
     }
   });
