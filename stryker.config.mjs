@@ -31,7 +31,8 @@ export default {
     enableFindRelatedTests: false,
   },
   coverageAnalysis: 'perTest',
-  // Reruns test only what changed since the last run (reports/mutation/stryker-incremental.json).
+  // A rerun reuses the results of unchanged code and tests (reports/mutation/stryker-incremental.json); it tests
+  // every mutant that timed out again.
   incremental: true,
   incrementalFile: 'reports/mutation/stryker-incremental.json',
   concurrency: 2,

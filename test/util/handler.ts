@@ -46,18 +46,20 @@ export type DecisionLog = Record<string, unknown>;
  * than `BUNDLE_PATH` (an asset of a synthesized app) is always loaded as it is.
  */
 export function loadHandler(env: Record<string, string | undefined>, file = BUNDLE_PATH, exportName = 'handler'): Handler {
-  if (file === BUNDLE_PATH && HANDLER_UNDER_TEST === 'mutation') return perTestHandler(env);
-  const module = file === BUNDLE_PATH && HANDLER_UNDER_TEST === 'source' ? loadSource(env) : loadModule(file, env);
-  const handler = module[exportName];
-  if (typeof handler !== 'function') throw new Error(`${file} does not export a ${exportName} function`);
-  return handler as Handler;
+  const mode = file === BUNDLE_PATH ? HANDLER_UNDER_TEST : 'bundle';
+  const load = (): Handler => {
+    const handler = (mode === 'bundle' ? loadModule(file, env) : loadSource(env))[exportName];
+    if (typeof handler !== 'function') throw new Error(`${file} does not export a ${exportName} function`);
+    return handler as Handler;
+  };
+  return mode === 'mutation' ? perTestHandler(load) : load();
 }
 
 /**
- * What `loadHandler()` loads by default: `bundle`, the shipped bytes (`BUNDLE_PATH`), or `source`, the handler's
- * TypeScript source through jest's module registry, so that coverage and mutation testing measure the handler's own
- * code. The jest project `source` (package.json) sets the global `HANDLER_UNDER_TEST`; every other run tests the
- * bundle.
+ * What `loadHandler()` loads by default: `bundle`, the shipped bytes (`BUNDLE_PATH`); `source`, the handler's
+ * TypeScript source through jest's module registry, so that coverage measures the handler's own code (the jest
+ * project `source` in package.json sets the global `HANDLER_UNDER_TEST`); `mutation`, the source loaded per test
+ * (stryker.config.mjs sets it). Every other run tests the bundle.
  */
 export const HANDLER_UNDER_TEST: 'bundle' | 'source' | 'mutation' =
   (globalThis as { HANDLER_UNDER_TEST?: 'source' | 'mutation' }).HANDLER_UNDER_TEST ?? 'bundle';
@@ -69,14 +71,14 @@ export const HANDLER_UNDER_TEST: 'bundle' | 'source' | 'mutation' =
  * attributes the module-load code (configuration, key import) to each test that depends on it. Called inside a test,
  * the source is loaded at once too, so that a configuration error still throws from `loadHandler`.
  */
-function perTestHandler(env: Record<string, string | undefined>): Handler {
+function perTestHandler(load: () => Handler): Handler {
   const testName = () => expect.getState().currentTestName;
   let loadedIn = testName();
-  let handler = loadedIn === undefined ? undefined : (loadSource(env).handler as Handler);
+  let handler = loadedIn === undefined ? undefined : load();
   return (event) => {
     if (handler === undefined || testName() !== loadedIn) {
       loadedIn = testName();
-      handler = loadSource(env).handler as Handler;
+      handler = load();
     }
     return handler(event);
   };
