@@ -5,6 +5,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
+
+// test/fuzz.test.ts: 100 cases per property instead of its thousands (property 2 loads a handler per case), unless
+// set. The test workers inherit this process's environment.
+process.env.FUZZ_RUNS ??= '100';
 const source = require('./package.json').jest.projects.find((p) => p.displayName === 'source');
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
