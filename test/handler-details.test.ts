@@ -24,6 +24,9 @@ describe('token details, for each event kind', () => {
     ['Bearer and nothing', 'Bearer ', 'token_missing', 'bearer_empty'],
     ['a bare value of more characters than a token', 'x'.repeat(8200), 'token_too_large', 'authorization_too_long'],
     ['a bare token of 8193 characters', `${'a'.repeat(8191)}.b`, 'token_too_large', 'jwt_too_long'],
+    ['one segment', bearer('YQ'), 'token_malformed', 'not_three_segments'],
+    // Without a dot, no part of the value is read as a header, not even all of it but the last character.
+    ['a header without its dots', bearer(`${b64url(JSON.stringify(sessionHeader()))}A`), 'token_malformed', 'not_three_segments'],
     ['two segments', bearer('YQ.YQ'), 'token_malformed', 'not_three_segments'],
     ['four segments', bearer(`${valid}.YQ`), 'token_malformed', 'not_three_segments'],
     ['a header that is not JSON', bearer(jwtFromSegments(b64url('not json'), PAYLOAD, SIGNATURE)), 'token_malformed', 'header_not_json_object'],
@@ -95,6 +98,27 @@ describe('header and cookie details', () => {
   test.each(kinds)('%s with sessionCookie: a __session cookie longer than a token → token_too_large / session_cookie_too_long', async (kind) => {
     const out = await invoke(cookieHandler, without(kind, [`__session=${'x'.repeat(8193)}`]));
     expect(out.logs).toEqual([{ decision: 'unauthorized', reason: 'token_too_large', detail: 'session_cookie_too_long', event: kind }]);
+  });
+
+  test.each(kinds)('%s with sessionCookie: a __session cookie as long as a token is read → token_malformed / not_three_segments', async (kind) => {
+    const out = await invoke(cookieHandler, without(kind, [`__session=${'x'.repeat(8192)}`]));
+    expect(out.logs).toEqual([{ decision: 'unauthorized', reason: 'token_malformed', detail: 'not_three_segments', event: kind }]);
+  });
+
+  test.each(kinds)('%s with sessionCookie: a __session of spaces only → token_missing / session_cookie_absent', async (kind) => {
+    const out = await invoke(cookieHandler, without(kind, ['__session= ']));
+    expect(out.logs).toEqual([{ decision: 'unauthorized', reason: 'token_missing', detail: 'session_cookie_absent', event: kind }]);
+  });
+
+  test.each(kinds)('%s with sessionCookie: a cookie without `=` is no __session → token_missing / session_cookie_absent', async (kind) => {
+    const out = await invoke(cookieHandler, without(kind, ['__session ', '__session1']));
+    expect(out.logs).toEqual([{ decision: 'unauthorized', reason: 'token_missing', detail: 'session_cookie_absent', event: kind }]);
+  });
+
+  test.each(kinds)('%s with sessionCookie: spaces around the __session value are not part of it', async (kind) => {
+    const out = await invoke(cookieHandler, without(kind, [`__session= ${valid} `, 'theme=dark']));
+    expect(out.status).toBe(200);
+    expect(out.logs).toEqual([]);
   });
 });
 

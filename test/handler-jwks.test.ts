@@ -13,11 +13,14 @@ import { clerkV2Payload, makeKeys, NOW, sessionHeader, signJwt, TEST_ISSUER, tes
 class JwksServer {
   public requests = 0;
   public maxInFlight = 0;
+  /** The `Accept` header of the last request. */
+  public accept: string | undefined;
   /** Status, body and extra headers of the next answers; `hang` never answers. */
   public answer: { status: number; body: string; headers?: Record<string, string> } | 'hang' = { status: 200, body: '{"keys":[]}' };
   private inFlight = 0;
   private readonly server = http.createServer((req, res) => {
     this.requests++;
+    this.accept = req.headers.accept;
     this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
     let open = true;
     const done = () => {
@@ -92,6 +95,12 @@ test('nothing is fetched at cold start; the first token fetches once, later ones
   expect(await verdict(handler, tokenFor(keyA, { sub: 'user_2' }))).toEqual({ status: 200, reason: 'ok' });
   expect(await verdict(handler, tokenFor(keyA, { sub: 'user_3' }))).toEqual({ status: 200, reason: 'ok' });
   expect(server.requests).toBe(1);
+});
+
+test('the fetch asks for a JSON Web Key Set', async () => {
+  server.serve(keyA.jwk);
+  expect((await verdict(load(), tokenFor(keyA))).status).toBe(200);
+  expect(server.accept).toBe('application/json, application/jwk-set+json');
 });
 
 test('HTTP API 2.0 events verify through the JWKS too', async () => {
@@ -215,6 +224,7 @@ describe('a garbage JWKS fails closed', () => {
     ['keys with a non-object', { status: 200, body: '{"keys":[1]}' }, 'jwks_unavailable', 'jwks_invalid'],
     ['HTTP 500', { status: 500, body: JSON.stringify({ keys: [keyA.jwk] }) }, 'jwks_unavailable', 'jwks_http_status'],
     ['HTTP 404', { status: 404, body: 'not found' }, 'jwks_unavailable', 'jwks_http_status'],
+    ['HTTP 204 (an answer without a body)', { status: 204, body: '' }, 'jwks_unavailable', 'jwks_http_status'],
     ['a redirect (not followed)', { status: 302, body: '', headers: { location: 'http://127.0.0.1:1/jwks.json' } }, 'jwks_unavailable', 'jwks_http_status'],
     ['empty key set', { status: 200, body: '{"keys":[]}' }, 'kid_unknown', 'kid_not_in_jwks'],
     ['two keys under the kid', { status: 200, body: JSON.stringify({ keys: [keyA.jwk, keyA.jwk] }) }, 'kid_unknown', 'kid_not_in_jwks'],
@@ -250,8 +260,23 @@ test('a token without kid is refused when the JWKS holds several keys', async ()
   expect(await verdict(load(), token)).toEqual({ status: 401, reason: 'kid_unknown' });
 });
 
-test('without CLERK_JWKS_URI or a PEM, the issuer JWKS is used (nothing is fetched at load)', () => {
-  expect(() => loadHandler({ CLERK_ISSUER: TEST_ISSUER })).not.toThrow();
+test('without CLERK_JWKS_URI or a PEM, the keys come from the issuer\'s /.well-known/jwks.json (nothing is fetched at load)', async () => {
+  server.serve(keyA.jwk);
+  // The issuer is https on a host no test can serve: its fetch is recorded and answered by the local server.
+  const realFetch = globalThis.fetch;
+  const fetched: string[] = [];
+  const spy = jest.spyOn(globalThis, 'fetch').mockImplementation((input, init) => {
+    fetched.push(String(input));
+    return realFetch(uri, init);
+  });
+  try {
+    const handler = loadHandler({ CLERK_ISSUER: TEST_ISSUER, CLERK_LOG_ALLOWED: 'true' });
+    expect(fetched).toEqual([]);
+    expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 200, reason: 'ok' });
+    expect(fetched).toEqual([`${TEST_ISSUER}/.well-known/jwks.json`]);
+  } finally {
+    spy.mockRestore();
+  }
 });
 
 
@@ -362,5 +387,13 @@ describe('JWKS outage: stale keys, backoff, recovery', () => {
     expect(await verdict(handler, tokenFor(keyB))).toEqual({ status: 401, reason: 'jwks_unavailable' });
     expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
     expect(server.requests).toBe(2);
+    // The backoff (1 s) over, the unknown kid refetches, and the JWKS now holds it.
+    server.serve(keyA.jwk, keyB.jwk);
+    clock.advance(999);
+    expect(await verdict(handler, tokenFor(keyB))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+    expect(server.requests).toBe(2);
+    clock.advance(1);
+    expect(await verdict(handler, tokenFor(keyB))).toEqual({ status: 200, reason: 'ok' });
+    expect(server.requests).toBe(3);
   });
 });

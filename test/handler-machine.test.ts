@@ -353,6 +353,7 @@ describe('configuration', () => {
     [{ CLERK_ACCEPTS_TOKEN: '[]' }, 'CLERK_ACCEPTS_TOKEN must be a JSON array of 1 to 3 distinct token types (session_token, oauth_token, m2m_token), got: "[]"'],
     [{ CLERK_ACCEPTS_TOKEN: '["session_token","session_token"]' }, 'CLERK_ACCEPTS_TOKEN must be a JSON array of 1 to 3 distinct token types (session_token, oauth_token, m2m_token), got: "[\\"session_token\\",\\"session_token\\"]"'],
     [{ CLERK_ACCEPTS_TOKEN: '["api_key"]' }, 'CLERK_ACCEPTS_TOKEN must be a JSON array of 1 to 3 distinct token types (session_token, oauth_token, m2m_token), got: "[\\"api_key\\"]"'],
+    [{ CLERK_ACCEPTS_TOKEN: '["session_token","api_key"]' }, 'CLERK_ACCEPTS_TOKEN must be a JSON array of 1 to 3 distinct token types (session_token, oauth_token, m2m_token), got: "[\\"session_token\\",\\"api_key\\"]"'],
     [{ CLERK_ACCEPTS_TOKEN: 'session_token' }, 'CLERK_ACCEPTS_TOKEN must be a JSON array of 1 to 3 distinct token types (session_token, oauth_token, m2m_token), got: "session_token"'],
     [{ CLERK_ACCEPTS_TOKEN: '["m2m_token"]' }, 'CLERK_MACHINE_ID is required when CLERK_ACCEPTS_TOKEN includes m2m_token'],
     [{ CLERK_ACCEPTS_TOKEN: '["m2m_token"]', CLERK_MACHINE_ID: 'api' }, 'CLERK_MACHINE_ID must be a Clerk machine id (mch_ followed by letters, digits or underscores), got: "api"'],

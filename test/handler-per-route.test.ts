@@ -233,6 +233,12 @@ describe('answers', () => {
     expect(denied.logs).toEqual([{ decision: 'deny', reason: 'predicate_failed', sub: 'user_123', sid: 'sess_123', kid: 'ins_test', event: 'TOKEN' }]);
   });
 
+  test('with CLERK_LOG_ALLOWED, a request its route allows is logged as allow / ok', async () => {
+    const h = loadHandler(routesEnv([{ groups }], [API], { CLERK_LOG_ALLOWED: 'true' }));
+    const out = await invoke(h, restEvent(token({ a: 1 }), `${PREFIX}/prod/GET/invoices`));
+    expect(out.logs).toEqual([{ decision: 'allow', reason: 'ok', sub: 'user_123', sid: 'sess_123', kid: 'ins_test', event: 'TOKEN' }]);
+  });
+
   test('the whole stage only when the construct\'s own rule passes too (it governs routes the table does not know)', async () => {
     // Every route has a rule of its own that the token passes; the construct's rule (RULES[2], org admin) fails.
     const own = buildApiTable([{ pattern: 'GET/me', rule: SIGNED_IN, label: 'GET /me' }, { pattern: 'GET/invoices', rule: 0, label: 'GET /invoices' }]).groups;

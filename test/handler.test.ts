@@ -593,10 +593,18 @@ describe('configuration errors at cold start name the variable', () => {
     ['1024-bit RSA key', { CLERK_PUBLIC_KEY_PEM: rsa1024 }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${pemShown(rsa1024, '-----BEGIN PUBLIC KEY-----')}`],
     ['JWKS URI http', { CLERK_PUBLIC_KEY_PEM: undefined, CLERK_JWKS_URI: 'http://clerk.example.com/jwks' }, 'CLERK_JWKS_URI must be an https URL (http only for a loopback host) without credentials or fragment, got: "http://clerk.example.com/jwks"'],
     ['JWKS URI garbage', { CLERK_PUBLIC_KEY_PEM: undefined, CLERK_JWKS_URI: 'jwks' }, 'CLERK_JWKS_URI must be an https URL (http only for a loopback host) without credentials or fragment, got: "jwks"'],
+    ['JWKS URI with a user name only', { CLERK_PUBLIC_KEY_PEM: undefined, CLERK_JWKS_URI: 'https://user@keys.example.com/jwks.json' }, 'CLERK_JWKS_URI must be an https URL (http only for a loopback host) without credentials or fragment, got: "https://***@keys.example.com/jwks.json"'],
+    ['JWKS URI with a password only', { CLERK_PUBLIC_KEY_PEM: undefined, CLERK_JWKS_URI: 'https://:s3cret@keys.example.com/jwks.json' }, 'CLERK_JWKS_URI must be an https URL (http only for a loopback host) without credentials or fragment, got: "https://***@keys.example.com/jwks.json"'],
+    // The URL parser drops surrounding spaces itself: the value as written is checked.
+    ['JWKS URI with a leading space', { CLERK_PUBLIC_KEY_PEM: undefined, CLERK_JWKS_URI: ' https://keys.example.com/jwks.json' }, 'CLERK_JWKS_URI must be an https URL (http only for a loopback host) without credentials or fragment, got: " https://keys.example.com/jwks.json"'],
+    ['JWKS URI with a trailing newline', { CLERK_PUBLIC_KEY_PEM: undefined, CLERK_JWKS_URI: 'https://keys.example.com/jwks.json\n' }, 'CLERK_JWKS_URI must be an https URL (http only for a loopback host) without credentials or fragment, got: "https://keys.example.com/jwks.json\\n"'],
     ['audience not JSON', { CLERK_AUDIENCE: 'api' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "api"'],
     ['audience empty', { CLERK_AUDIENCE: '[]' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[]"'],
     ['audience numbers', { CLERK_AUDIENCE: '[1]' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[1]"'],
     ['audience too long to show', { CLERK_AUDIENCE: `["${'a'.repeat(70)}"` }, `CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[\\"${'a'.repeat(58)}..."`],
+    // 60 characters are shown whole; 61 are cut to 60 and `...`.
+    ['audience of 60 characters', { CLERK_AUDIENCE: `["${'a'.repeat(57)}"` }, `CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[\\"${'a'.repeat(57)}\\""`],
+    ['audience of 61 characters', { CLERK_AUDIENCE: `["${'a'.repeat(58)}"` }, `CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[\\"${'a'.repeat(58)}..."`],
     ['parties with spaces', { CLERK_AUTHORIZED_PARTIES: '[" https://a.example.com"]' }, 'CLERK_AUTHORIZED_PARTIES must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[\\" https://a.example.com\\"]"'],
     ['predicate invalid', { CLERK_PREDICATE: '{"op":"eq","claim":"a"}' }, 'CLERK_PREDICATE $.value is missing'],
     ['predicate empty', { CLERK_PREDICATE: '' }, 'CLERK_PREDICATE must be a JSON predicate, got an empty value'],

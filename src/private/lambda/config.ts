@@ -128,7 +128,7 @@ function optional<T>(env: Env, name: string, [rule, parse]: Parser<T>): T | unde
   try {
     parsed = parse(value);
   } catch {
-    parsed = undefined;
+    // A parse that throws (`JSON.parse`, `new URL`) is a value that breaks the rule: `parsed` stays undefined.
   }
   if (parsed === undefined) throw new Error(`${name} ${rule}, got: ${shown(name, value)}`);
   return parsed;

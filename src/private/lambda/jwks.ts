@@ -133,7 +133,7 @@ async function fetchKeySet(url: string, timeoutMs: number): Promise<KeySet> {
   if (response.status !== 200) {
     // Release the connection; the body is not read.
     void response.body?.cancel().catch(() => undefined);
-    throw new HttpStatusError(`JWKS answered ${response.status}`);
+    throw new HttpStatusError();
   }
   return createLocalJWKSet((await response.json()) as Parameters<typeof createLocalJWKSet>[0]);
 }

@@ -119,7 +119,7 @@ export async function verifyToken(token: string, config: Config, nowMs: number, 
     // v1.5 padding. The signing input is the exact ASCII of the first two segments.
     valid = verifySignature('sha256', Buffer.from(token.slice(0, dot2), 'latin1'), key, signature);
   } catch {
-    valid = false;
+    // Fail closed: `valid` stays false (node answers false, not an exception, for any signature under an RSA key).
   }
   if (!valid) return reject('signature_invalid');
 
@@ -252,7 +252,7 @@ function decodeObject(token: string, start: number, end: number): Record<string,
   try {
     value = JSON.parse(bytes.toString('utf8'));
   } catch {
-    return undefined;
+    // Not JSON: `value` stays undefined, which is not an object.
   }
   return isPlainObject(value) ? value : undefined;
 }
