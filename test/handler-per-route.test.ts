@@ -294,9 +294,26 @@ describe('answers', () => {
     ['a routeArn that is not a string', { arn: 'arn:aws:execute-api:us-east-1:123456789012:http123456/$default/GET/me' }],
     ['a routeArn that is not an execute-api ARN', 'arn:aws:lambda:us-east-1:123456789012:function:http123456'],
     ['a routeArn over 1600 characters', `arn:aws:execute-api:us-east-1:123456789012:http123456/$default/GET/${'a'.repeat(1600)}`],
+    ['a routeArn with something before `arn:`', 'xarn:aws:execute-api:us-east-1:123456789012:http123456/$default/GET/me'],
   ])('HTTP API event with %s: no table applies, answered as without per-route rules', async (_name, routeArn) => {
     const out = await invoke(handler, { ...http2Event(token({}), ''), routeArn });
     expect(out.result).toEqual({ isAuthorized: true, context: expect.objectContaining({ userId: 'user_123' }) });
+  });
+
+  const HTTP_STAGE = 'arn:aws:execute-api:us-east-1:123456789012:http123456/$default/';
+  /** The longest route ARN API Gateway sends: 1600 characters. */
+  const LONGEST_ARN = `${HTTP_STAGE}GET/${'a'.repeat(1600 - HTTP_STAGE.length - 4)}`;
+  test.each([
+    ['of exactly 1600 characters', HTTP_STAGE, LONGEST_ARN],
+    ['in another partition (aws-cn)', 'arn:aws-cn:execute-api:cn-north-1:123456789012:http123456/$default/', 'arn:aws-cn:execute-api:cn-north-1:123456789012:http123456/$default/GET/me'],
+  ])('HTTP API event with a routeArn %s: its table applies', async (_name, stagePrefix, routeArn) => {
+    expect(LONGEST_ARN).toHaveLength(1600);
+    const out = await invoke(handler, { ...http2Event(token({ a: 1, org: 'admin' }), ''), routeArn });
+    expect(out.result).toEqual({
+      principalId: 'user_123',
+      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${stagePrefix}*` }] },
+      context: expect.objectContaining({ userId: 'user_123' }),
+    });
   });
 
   test('a policy per stage prefix and rule outcome, bounded: answers stay right once the cache has been cleared', async () => {
@@ -330,6 +347,36 @@ describe('answers', () => {
       },
       context: expect.objectContaining({ claims: expect.stringContaining('n'.repeat(3700)) }),
     });
+  });
+
+  test.each([
+    [8192, 'stays whole'],
+    [8193, 'is replaced by one for this request alone'],
+  ])('an answer of exactly %i bytes %s, also where the cheap size bound is within a few dozen bytes of it', async (bytes) => {
+    // The cheap bound counts each context value twice (escaping at most doubles it) and the principal once: a `"`
+    // is escaped to two bytes everywhere, so a subject of quotes and a claim of quotes (about 7.9 KB) bring the
+    // bound to some 40 bytes above the exact size, and only the exact size decides between 8,192 and 8,193 bytes.
+    const sub = `user_${'"'.repeat(250)}`;
+    const payload = clerkV2Payload({ sub, metadata: { a: 1, note: '"'.repeat(1371) + 'n'.repeat(bytes - 8182) } });
+    const t = signJwt(sessionHeader(), payload, testKeys().privateKey);
+    const arn = `${PREFIX}/prod/GET/invoices`;
+    const context = { tokenType: 'session_token', userId: sub, sessionId: 'sess_123', orgId: '', orgRole: '', orgPermissions: '', claims: JSON.stringify(payload) };
+    const whole = {
+      principalId: sub,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: [`${PREFIX}/prod/GET/me*`, `${PREFIX}/prod/GET/invoices*`] }],
+      },
+      context,
+    };
+    expect(answerBytes(whole)).toBe(bytes);
+    const out = await invoke(handler, restEvent(t, arn));
+    expect(out.result).toEqual(bytes <= 8192 ? whole : {
+      principalId: sub,
+      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: arn }] },
+      context,
+    });
+    expect(out.logs).toEqual([]);
   });
 
   describe('an answer over 8 KB is replaced by one for this request alone', () => {
@@ -389,6 +436,21 @@ test('misconfiguration fails at cold start naming the variable', () => {
     .toThrow(/^CLERK_ROUTES_FILE /);
   const env = routesEnv([{ groups: [{ r: 0, c: ['GET/*'] }] }], ['a', 'b']);
   expect(() => loadHandler(env)).toThrow('CLERK_ROUTE_APIS must list 1 distinct API ids, comma-separated, got: "a,b"');
+  // At most 200 characters of the value in the message.
+  expect(() => loadHandler({ ...env, CLERK_ROUTE_APIS: `${'a'.repeat(150)},${'b'.repeat(150)}` }))
+    .toThrow(new Error(`CLERK_ROUTE_APIS must list 1 distinct API ids, comma-separated, got: "${'a'.repeat(150)},${'b'.repeat(49)}"`));
   expect(() => loadHandler({ ...env, CLERK_ROUTE_APIS: undefined })).toThrow(new Error('CLERK_ROUTES_FILE and CLERK_ROUTE_APIS must be set together'));
   expect(() => loadHandler({ ...env, CLERK_ROUTES_FILE: undefined })).toThrow(new Error('CLERK_ROUTES_FILE and CLERK_ROUTE_APIS must be set together'));
+});
+
+test.each([
+  ['an id with a character other than A-Z, a-z, 0-9', 'abc123,ab-cd'],
+  ['an id starting with one', 'abc123,-abcd'],
+  ['an id ending with one', 'abc123,abcd-'],
+  ['the same id twice', 'abc123,abc123'],
+])('CLERK_ROUTE_APIS with %s fails at cold start', (_name, ids) => {
+  const env = routesEnv([{ groups: [{ r: 0, c: ['GET/*'] }] }, { groups: [{ r: 1, c: ['GET/*'] }] }], ids.split(','));
+  expect(() => loadHandler(env)).toThrow(new Error(`CLERK_ROUTE_APIS must list 2 distinct API ids, comma-separated, got: ${JSON.stringify(ids)}`));
+  // The same table with two distinct well-formed ids loads.
+  expect(() => loadHandler({ ...env, CLERK_ROUTE_APIS: 'abc123,abcd' })).not.toThrow();
 });
