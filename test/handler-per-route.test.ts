@@ -353,9 +353,8 @@ describe('answers', () => {
     [8192, 'stays whole'],
     [8193, 'is replaced by one for this request alone'],
   ])('an answer of exactly %i bytes %s, also where the cheap size bound is within a few dozen bytes of it', async (bytes) => {
-    // The cheap bound counts each context value twice (escaping at most doubles it) and the principal once: a `"`
-    // is escaped to two bytes everywhere, so a subject of quotes and a claim of quotes (about 7.9 KB) bring the
-    // bound to some 40 bytes above the exact size, and only the exact size decides between 8,192 and 8,193 bytes.
+    // A subject of quotes and a claim of quotes (about 7.9 KB): only the exact size decides between 8,192 and 8,193
+    // bytes, whatever the cheap bound says.
     const sub = `user_${'"'.repeat(250)}`;
     const payload = clerkV2Payload({ sub, metadata: { a: 1, note: '"'.repeat(1371) + 'n'.repeat(bytes - 8182) } });
     const t = signJwt(sessionHeader(), payload, testKeys().privateKey);
@@ -377,6 +376,26 @@ describe('answers', () => {
       context,
     });
     expect(out.logs).toEqual([]);
+  });
+
+  test('an answer that JSON escaping takes over 8 KB is replaced, though its text is far shorter (control characters)', async () => {
+    // JSON writes a control character in 6 bytes (`\u0001`): a subject of them weighs six times its length in the
+    // principal and in the context. The smallest such subject that takes the answer over the limit: a size bound that
+    // counted characters (or doubled them) would let it through, oversize.
+    const arn = `${PREFIX}/prod/GET/invoices`;
+    const statement = (Resource: string | string[]) => ({ Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource }] });
+    const answerFor = (n: number, Resource: string | string[]) => {
+      const sub = `user_${'\u0001'.repeat(n)}`;
+      const payload = clerkV2Payload({ sub, metadata: { a: 1 } });
+      const context = { tokenType: 'session_token', userId: sub, sessionId: 'sess_123', orgId: '', orgRole: '', orgPermissions: '', claims: JSON.stringify(payload) };
+      return { payload, answer: { principalId: sub, policyDocument: statement(Resource), context } };
+    };
+    let n = 1;
+    while (answerBytes(answerFor(n, [`${PREFIX}/prod/GET/me*`, arn + '*']).answer) <= 8192) n++;
+    const { payload, answer } = answerFor(n, arn);
+    const out = await invoke(handler, restEvent(signJwt(sessionHeader(), payload, testKeys().privateKey), arn));
+    expect(out.result).toEqual(answer);
+    expect(answerBytes(out.result)).toBeLessThanOrEqual(8192);
   });
 
   describe('an answer over 8 KB is replaced by one for this request alone', () => {

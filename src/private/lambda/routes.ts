@@ -154,7 +154,7 @@ export function routeAnswer(routes: Tables, ...[target, payload, org, principalI
   const answer = answerOf(principalId, policy.statements, ctx);
   // A cheap upper bound first; the exact size only near the limit.
   const limit = Limit.MAX_AUTHORIZER_RESULT_BYTES;
-  if (policy.bytes + contextBytes(ctx) + principalId.length + 128 <= limit || Buffer.byteLength(JSON.stringify(answer)) <= limit) {
+  if (policy.bytes + contextBytes(ctx) + principalId.length * 6 + 128 <= limit || Buffer.byteLength(JSON.stringify(answer)) <= limit) {
     return { allowed, answer };
   }
   // `*` or `?` in the request's own ARN would be wildcards in a policy: never allow by such a resource.
@@ -193,10 +193,13 @@ function buildPolicy(target: RouteTarget, mask: string): Policy {
   };
 }
 
-/** An upper bound of the context's JSON size (escaping at most doubles a value). */
+/**
+ * An upper bound of the context's JSON size: JSON writes a UTF-16 code unit in 6 bytes at most (a control character
+ * as `\u0001`); the keys are the handler's own.
+ */
 function contextBytes(ctx: Readonly<Record<string, string>>): number {
   let n = 16;
-  for (const k in ctx) n += k.length + Buffer.byteLength(ctx[k]) * 2 + 6;
+  for (const k in ctx) n += k.length + ctx[k].length * 6 + 6;
   return n;
 }
 
