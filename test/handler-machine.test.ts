@@ -25,6 +25,8 @@ import {
   TEST_RESOURCE,
 } from './util/machine-tokens';
 import { clerkV2Payload, NOW, SESSION_CATEGORY, sessionHeader, signJwt, TEMPLATE_CATEGORY, TEST_ISSUER, testKeys, validToken } from './util/tokens';
+import { TokenKind } from '../src/private/contract';
+import { evaluatePredicate, TokenFacts } from '../src/private/lambda/evaluate';
 
 const keys = testKeys();
 const ALL = JSON.stringify(['session_token', 'oauth_token', 'm2m_token']);
@@ -42,6 +44,11 @@ async function decide(env: Record<string, string>, token: string, kind: (typeof 
   const out = await invoke(loadHandler(env), eventFor(kind, bearer(token)));
   expect(out.logs).toHaveLength(1);
   return { ...out, log: out.logs[0] };
+}
+
+/** A decision's reason code, then its detail (which cause within the reason) when it has one. */
+function refusal({ log }: { log: Record<string, unknown> }): unknown[] {
+  return log.detail === undefined ? [log.reason] : [log.reason, log.detail];
 }
 
 describe('answers and context, for each event kind', () => {
@@ -74,8 +81,9 @@ describe('answers and context, for each event kind', () => {
     expect(out.logs).toEqual([{ decision: 'allow', reason: 'ok', sub: TEST_OAUTH_USER, kid: 'ins_test', tokenType: 'oauth_token', event: kind }]);
   });
 
-  test.each(KINDS)('%s: an M2M token is allowed, the context names the calling machine and no user', async (kind) => {
-    const payload = m2mPayload({ metadata: { job: 'nightly' } });
+  test.each(KINDS)('%s: an M2M token is allowed, the context names the calling machine, no user and no organization', async (kind) => {
+    // An org_id claim is the calling machine's custom claim, not an organization: only an OAuth token's is reported.
+    const payload = m2mPayload({ metadata: { job: 'nightly' }, org_id: 'org_123' });
     const out = await invoke(handler, eventFor(kind, bearer(signJwt(m2mHeader(), payload, keys.privateKey))));
     expect(out.status).toBe(200);
     const context = (out.result as { context: Record<string, string> }).context;
@@ -144,24 +152,24 @@ describe('which kinds are accepted (every cross-kind confusion)', () => {
   test.each([
     // A session token made to look like another kind, and the other way round: the kind is what the token says
     // (Clerk's rule: mch_ subject first, then typ), and each kind's own rules then refuse the impostor.
-    ['session claims with typ at+jwt (no client_id)', signJwt(sessionHeader('ins_test', { typ: 'at+jwt', cat: undefined }), clerkV2Payload(), keys.privateKey), 'token_malformed'],
-    ['session claims with typ at+jwt and the session cat', signJwt(sessionHeader('ins_test', { typ: 'at+jwt' }), clerkV2Payload(), keys.privateKey), 'token_type_ambiguous'],
-    ['session claims with a mch_ subject', signJwt(sessionHeader(), clerkV2Payload({ sub: TEST_CALLER_MACHINE }), keys.privateKey), 'token_type_ambiguous'],
+    ['session claims with typ at+jwt (no client_id)', signJwt(sessionHeader('ins_test', { typ: 'at+jwt', cat: undefined }), clerkV2Payload(), keys.privateKey), 'token_malformed', 'client_id_invalid'],
+    ['session claims with typ at+jwt and the session cat', signJwt(sessionHeader('ins_test', { typ: 'at+jwt' }), clerkV2Payload(), keys.privateKey), 'token_type_ambiguous', 'oauth_cat_of_other_class'],
+    ['session claims with a mch_ subject', signJwt(sessionHeader(), clerkV2Payload({ sub: TEST_CALLER_MACHINE }), keys.privateKey), 'token_type_ambiguous', 'm2m_cat_not_m2m'],
     ['an OAuth token with typ JWT (no sid)', signJwt(oauthHeader({ typ: 'JWT' }), oauthPayload(), keys.privateKey), 'sid_missing'],
     ['an OAuth token without typ (no sid)', signJwt(oauthHeader({ typ: undefined }), oauthPayload(), keys.privateKey), 'sid_missing'],
-    ['an OAuth token with a mch_ subject', oauthToken({ sub: TEST_CALLER_MACHINE }), 'token_type_ambiguous'],
-    ['an OAuth token with the session cat', oauthToken({}, { cat: SESSION_CATEGORY }), 'token_type_ambiguous'],
-    ['an OAuth token with the JWT-template cat', oauthToken({}, { cat: TEMPLATE_CATEGORY }), 'token_type_ambiguous'],
-    ['an OAuth token with the M2M cat', oauthToken({}, { cat: M2M_CATEGORY }), 'token_type_ambiguous'],
+    ['an OAuth token with a mch_ subject', oauthToken({ sub: TEST_CALLER_MACHINE }), 'token_type_ambiguous', 'machine_subject_with_oauth_typ'],
+    ['an OAuth token with the session cat', oauthToken({}, { cat: SESSION_CATEGORY }), 'token_type_ambiguous', 'oauth_cat_of_other_class'],
+    ['an OAuth token with the JWT-template cat', oauthToken({}, { cat: TEMPLATE_CATEGORY }), 'token_type_ambiguous', 'oauth_cat_of_other_class'],
+    ['an OAuth token with the M2M cat', oauthToken({}, { cat: M2M_CATEGORY }), 'token_type_ambiguous', 'oauth_cat_of_other_class'],
     ['an OAuth token with the ignore cat', oauthToken({}, { cat: IGNORE_CATEGORY }), 'ok'],
-    ['an M2M token with typ at+jwt', m2mToken({}, { typ: 'at+jwt' }), 'token_type_ambiguous'],
-    ['an M2M token with the session cat', m2mToken({}, { cat: SESSION_CATEGORY }), 'token_type_ambiguous'],
-    ['an M2M token with the ignore cat (Clerk\'s SDK refuses it too)', m2mToken({}, { cat: IGNORE_CATEGORY }), 'token_type_ambiguous'],
+    ['an M2M token with typ at+jwt', m2mToken({}, { typ: 'at+jwt' }), 'token_type_ambiguous', 'machine_subject_with_oauth_typ'],
+    ['an M2M token with the session cat', m2mToken({}, { cat: SESSION_CATEGORY }), 'token_type_ambiguous', 'm2m_cat_not_m2m'],
+    ['an M2M token with the ignore cat (Clerk\'s SDK refuses it too)', m2mToken({}, { cat: IGNORE_CATEGORY }), 'token_type_ambiguous', 'm2m_cat_not_m2m'],
     ['an M2M token without cat (before categories)', m2mToken({}, { cat: undefined }), 'ok'],
     ['an M2M token without typ', m2mToken({}, { typ: undefined }), 'ok'],
-    ['a JWT-template token (no sid)', signJwt(sessionHeader('ins_test', { cat: TEMPLATE_CATEGORY }), clerkV2Payload({ sid: undefined }), keys.privateKey), 'category_not_session'],
-  ])('all kinds accepted: %s → %s', async (_name, token, reason) => {
-    expect((await decide(EVERY_KIND, token)).log.reason).toBe(reason);
+    ['a JWT-template token (no sid)', signJwt(sessionHeader('ins_test', { cat: TEMPLATE_CATEGORY }), clerkV2Payload({ sid: undefined }), keys.privateKey), 'category_not_session', 'cat_jwt_template'],
+  ] as Array<[string, string, string, string?]>)('all kinds accepted: %s', async (_name, token, ...expected) => {
+    expect(refusal(await decide(EVERY_KIND, token))).toEqual(expected);
   });
 });
 
@@ -188,35 +196,36 @@ describe('OAuth access tokens: claim checks', () => {
   const env = { ...BASE, CLERK_ACCEPTS_TOKEN: '["oauth_token"]' };
   test.each([
     ['valid', oauthToken(), 'ok'],
-    ['iss of another instance', oauthToken({ iss: 'https://clerk.evil.com' }), 'iss_mismatch'],
-    ['iss missing (Clerk\'s SDK never checks it on machine tokens)', oauthToken({ iss: undefined }), 'iss_mismatch'],
-    ['exp missing', oauthToken({ exp: undefined }), 'exp_missing'],
+    ['iss of another instance', oauthToken({ iss: 'https://clerk.evil.com' }), 'iss_mismatch', 'iss_other'],
+    ['iss missing (Clerk\'s SDK never checks it on machine tokens)', oauthToken({ iss: undefined }), 'iss_mismatch', 'iss_missing'],
+    ['exp missing', oauthToken({ exp: undefined }), 'exp_missing', 'exp_absent'],
     ['expired beyond skew', oauthToken({ exp: NOW - 6 }), 'expired'],
     ['expired within skew', oauthToken({ exp: NOW - 4 }), 'ok'],
     ['nbf in the future', oauthToken({ nbf: NOW + 6 }), 'not_yet_valid'],
     ['iat in the future', oauthToken({ iat: NOW + 6 }), 'iat_in_future'],
     ['sub missing', oauthToken({ sub: undefined }), 'sub_missing'],
     ['sub empty', oauthToken({ sub: '' }), 'sub_missing'],
-    ['client_id missing', oauthToken({ client_id: undefined }), 'token_malformed'],
-    ['client_id empty', oauthToken({ client_id: '' }), 'token_malformed'],
-    ['client_id a number', oauthToken({ client_id: 1 }), 'token_malformed'],
-    ['scope a number', oauthToken({ scope: 5 }), 'token_malformed'],
-    ['scope an array', oauthToken({ scope: ['profile'] }), 'token_malformed'],
-    ['scope null', oauthToken({ scope: null }), 'token_malformed'],
-    ['scp a string', oauthToken({ scp: 'profile' }), 'token_malformed'],
-    ['scp an array of numbers', oauthToken({ scp: [1] }), 'token_malformed'],
-    ['scp an object', oauthToken({ scp: { 0: 'profile' } }), 'token_malformed'],
+    ['client_id missing', oauthToken({ client_id: undefined }), 'token_malformed', 'client_id_invalid'],
+    ['client_id empty', oauthToken({ client_id: '' }), 'token_malformed', 'client_id_invalid'],
+    ['client_id a number', oauthToken({ client_id: 1 }), 'token_malformed', 'client_id_invalid'],
+    ['scope a number', oauthToken({ scope: 5 }), 'token_malformed', 'scopes_invalid'],
+    ['scope an array', oauthToken({ scope: ['profile'] }), 'token_malformed', 'scopes_invalid'],
+    ['scope null', oauthToken({ scope: null }), 'token_malformed', 'scopes_invalid'],
+    ['scp a string', oauthToken({ scp: 'profile' }), 'token_malformed', 'scopes_invalid'],
+    ['scp an array of numbers', oauthToken({ scp: [1] }), 'token_malformed', 'scopes_invalid'],
+    ['scp holding a number beside a string', oauthToken({ scp: ['profile', 1] }), 'token_malformed', 'scopes_invalid'],
+    ['scp an object', oauthToken({ scp: { 0: 'profile' } }), 'token_malformed', 'scopes_invalid'],
     ['no scopes at all', oauthToken({ scope: undefined }), 'ok'],
     ['signed by another key', signJwt(oauthHeader(), oauthPayload(), testKeys('ins_other').privateKey), 'signature_invalid'],
-    ['alg RS512', signJwt(oauthHeader({ alg: 'RS512' }), oauthPayload(), keys.privateKey), 'alg_not_allowed'],
-    ['alg none', signJwt(oauthHeader({ alg: 'none' }), oauthPayload(), keys.privateKey), 'alg_not_allowed'],
-    ['HS256 with the PEM as secret', signJwt(oauthHeader({ alg: 'HS256' }), oauthPayload(), keys.publicKeyPem), 'alg_not_allowed'],
-    ['jwk header', signJwt(oauthHeader({ jwk: keys.jwk }), oauthPayload(), keys.privateKey), 'header_key_not_trusted'],
-    ['crit header', signJwt(oauthHeader({ crit: ['exp'] }), oauthPayload(), keys.privateKey), 'crit_unsupported'],
+    ['alg RS512', signJwt(oauthHeader({ alg: 'RS512' }), oauthPayload(), keys.privateKey), 'alg_not_allowed', 'alg_other'],
+    ['alg none', signJwt(oauthHeader({ alg: 'none' }), oauthPayload(), keys.privateKey), 'alg_not_allowed', 'alg_none'],
+    ['HS256 with the PEM as secret', signJwt(oauthHeader({ alg: 'HS256' }), oauthPayload(), keys.publicKeyPem), 'alg_not_allowed', 'alg_hmac'],
+    ['jwk header', signJwt(oauthHeader({ jwk: keys.jwk }), oauthPayload(), keys.privateKey), 'header_key_not_trusted', 'jwk'],
+    ['crit header', signJwt(oauthHeader({ crit: ['exp'] }), oauthPayload(), keys.privateKey), 'crit_unsupported', 'crit'],
     // Session checks do not apply: no sid, sts or azp rules on an OAuth token.
     ['with azp of another origin and a pending sts', oauthToken({ azp: 'https://evil.example.com', sts: 'pending' }), 'ok'],
-  ])('%s → %s', async (_name, token, reason) => {
-    expect((await decide(env, token)).log.reason).toBe(reason);
+  ] as Array<[string, string, string, string?]>)('%s', async (_name, token, ...expected) => {
+    expect(refusal(await decide(env, token))).toEqual(expected);
   });
 
   test('authorizedParties does not apply to OAuth tokens (they have no browser origin)', async () => {
@@ -236,14 +245,14 @@ describe('OAuth access tokens: claim checks', () => {
   test.each([
     ['aud = the resource', oauthToken({ aud: TEST_RESOURCE }), 'ok'],
     ['aud lists the resource', oauthToken({ aud: ['https://other.example.com', TEST_RESOURCE] }), 'ok'],
-    ['no aud (the client sent no resource)', oauthToken(), 'aud_mismatch'],
-    ['aud of another resource', oauthToken({ aud: 'https://other.example.com' }), 'aud_mismatch'],
-    ['aud with a trailing slash', oauthToken({ aud: `${TEST_RESOURCE}/` }), 'aud_mismatch'],
-    ['aud empty array', oauthToken({ aud: [] }), 'aud_mismatch'],
-    ['aud a number', oauthToken({ aud: 1 }), 'aud_mismatch'],
-  ])('audience (the MCP resource): %s → %s', async (_name, token, reason) => {
+    ['no aud (the client sent no resource)', oauthToken(), 'aud_mismatch', 'aud_absent'],
+    ['aud of another resource', oauthToken({ aud: 'https://other.example.com' }), 'aud_mismatch', 'aud_not_listed'],
+    ['aud with a trailing slash', oauthToken({ aud: `${TEST_RESOURCE}/` }), 'aud_mismatch', 'aud_not_listed'],
+    ['aud empty array', oauthToken({ aud: [] }), 'aud_mismatch', 'aud_not_listed'],
+    ['aud a number', oauthToken({ aud: 1 }), 'aud_mismatch', 'aud_not_listed'],
+  ] as Array<[string, string, string, string?]>)('audience (the MCP resource): %s', async (_name, token, ...expected) => {
     const mcp = { ...env, CLERK_AUDIENCE: JSON.stringify([TEST_RESOURCE]) };
-    expect((await decide(mcp, token)).log.reason).toBe(reason);
+    expect(refusal(await decide(mcp, token))).toEqual(expected);
   });
 
   test('scp wins over scope, as in Clerk\'s SDK; scope is split on spaces, empty entries dropped', async () => {
@@ -251,6 +260,17 @@ describe('OAuth access tokens: claim checks', () => {
     expect((out1.result as { context: Record<string, string> }).context.scopes).toBe('a b');
     const out2 = await decide(env, oauthToken({ scope: ' a  b ' }));
     expect((out2.result as { context: Record<string, string> }).context.scopes).toBe('a b');
+  });
+
+  test.each([
+    ['neither scp nor scope', oauthToken({ scope: undefined })],
+    ['scope empty', oauthToken({ scope: '' })],
+    ['scope only spaces', oauthToken({ scope: '   ' })],
+    ['scp empty', oauthToken({ scope: 'profile', scp: [] })],
+  ])('no scopes granted (%s): allowed, the context\'s scopes empty', async (_name, token) => {
+    const { log, result } = await decide(env, token);
+    expect(log.reason).toBe('ok');
+    expect((result as { context: Record<string, string> }).context.scopes).toBe('');
   });
 });
 
@@ -268,18 +288,18 @@ describe('M2M tokens: claim checks', () => {
     ['empty scopes, no aud', m2mToken({ aud: undefined, scopes: '' }), 'machine_id_mismatch'],
     ['a prefix of this machine', m2mToken({ aud: [TEST_MACHINE_ID.slice(0, -1)], scopes: undefined }), 'machine_id_mismatch'],
     ['this machine in another case', m2mToken({ aud: [TEST_MACHINE_ID.toLowerCase()], scopes: undefined }), 'machine_id_mismatch'],
-    ['scopes a number', m2mToken({ scopes: 5 }), 'token_malformed'],
-    ['scopes an array', m2mToken({ scopes: [TEST_MACHINE_ID] }), 'token_malformed'],
-    ['aud a number', m2mToken({ aud: 5 }), 'token_malformed'],
-    ['aud holding a number', m2mToken({ aud: [TEST_MACHINE_ID, 5] }), 'token_malformed'],
+    ['scopes a number', m2mToken({ scopes: 5 }), 'token_malformed', 'machine_list_invalid'],
+    ['scopes an array', m2mToken({ scopes: [TEST_MACHINE_ID] }), 'token_malformed', 'machine_list_invalid'],
+    ['aud a number', m2mToken({ aud: 5 }), 'token_malformed', 'machine_list_invalid'],
+    ['aud holding a number', m2mToken({ aud: [TEST_MACHINE_ID, 5] }), 'token_malformed', 'machine_list_invalid'],
     ['sub exactly mch_', m2mToken({ sub: 'mch_' }), 'sub_missing'],
-    ['iss of another instance', m2mToken({ iss: 'https://clerk.evil.com' }), 'iss_mismatch'],
-    ['exp missing (create tokens with secondsUntilExpiration)', m2mToken({ exp: undefined }), 'exp_missing'],
+    ['iss of another instance', m2mToken({ iss: 'https://clerk.evil.com' }), 'iss_mismatch', 'iss_other'],
+    ['exp missing (create tokens with secondsUntilExpiration)', m2mToken({ exp: undefined }), 'exp_missing', 'exp_absent'],
     ['expired', m2mToken({ exp: NOW - 6 }), 'expired'],
     ['signed by another key', signJwt(m2mHeader(), m2mPayload(), testKeys('ins_other').privateKey), 'signature_invalid'],
-    ['x5u header', m2mToken({}, { x5u: 'https://evil.example.com/cert' }), 'header_key_not_trusted'],
-  ])('%s → %s', async (_name, token, reason) => {
-    expect((await decide(env, token)).log.reason).toBe(reason);
+    ['x5u header', m2mToken({}, { x5u: 'https://evil.example.com/cert' }), 'header_key_not_trusted', 'x5u'],
+  ] as Array<[string, string, string, string?]>)('%s', async (_name, token, ...expected) => {
+    expect(refusal(await decide(env, token))).toEqual(expected);
   });
 
   test('audience and authorizedParties do not apply to M2M tokens (their aud lists machines: machineId is the check)', async () => {
@@ -345,6 +365,19 @@ describe('scope and tokenType predicates', () => {
     const { log, status } = await decide(withPredicate(predicate), token);
     expect(log.decision).toBe(decision);
     expect(status).toBe(decision === 'allow' ? 200 : 403);
+  });
+
+  // The evaluator's own guarantee, whatever verification hands it: scopes count only on an OAuth token. (An M2M
+  // token's `scopes` claim lists machine ids; were it ever passed on as facts, scope('mch_...') must still not hold.)
+  test.each<[string, TokenFacts, boolean]>([
+    ['an OAuth token granting it', { kind: TokenKind.OAUTH, machine: { scopes: ['profile'] } }, true],
+    ['an OAuth token whose facts hold no scopes', { kind: TokenKind.OAUTH, machine: {} }, false],
+    ['an OAuth token without facts', { kind: TokenKind.OAUTH }, false],
+    ['an M2M token whose facts held the scope', { kind: TokenKind.M2M, machine: { scopes: ['profile'] } }, false],
+    ['a session token whose facts held the scope', { kind: TokenKind.SESSION, machine: { scopes: ['profile'] } }, false],
+  ])('the evaluator: scope(profile) on %s → %s', (_name, token, holds) => {
+    const payload = { scope: 'profile', scp: ['profile'], scopes: 'profile' };
+    expect(evaluatePredicate({ op: 'scope', scopes: ['profile'] }, payload, { id: '', role: '', permissions: [] }, token)).toBe(holds);
   });
 });
 

@@ -158,6 +158,19 @@ describe('answers', () => {
     const out = await invoke(open, restTokenEvent(bearer(member)));
     expect(out.status).toBe(200);
   });
+
+  test.each([
+    ['signedIn', { op: 'signedIn' }, 'allow'],
+    ['anyOf(signedIn, the admin rule)', { op: 'anyOf', of: [{ op: 'signedIn' }, JSON.parse(ADMIN_ONLY)] }, 'allow'],
+    ['allOf(signedIn, the admin rule)', { op: 'allOf', of: [{ op: 'signedIn' }, JSON.parse(ADMIN_ONLY)] }, 'deny'],
+    ['noneOf(signedIn)', { op: 'noneOf', of: [{ op: 'signedIn' }] }, 'deny'],
+  ])('signedIn holds for any verified token, alone or inside a combinator: %s → %s (a member)', async (_name, predicate, decision) => {
+    const out = await invoke(loadHandler({ ...BASE, CLERK_PREDICATE: JSON.stringify(predicate) }), restTokenEvent(bearer(member)));
+    expect(out.status).toBe(decision === 'allow' ? 200 : 403);
+    expect(out.logs).toEqual([
+      { decision, reason: decision === 'allow' ? 'ok' : 'predicate_failed', sub: 'user_123', sid: 'sess_123', kid: 'ins_test', event: 'TOKEN' },
+    ]);
+  });
 });
 
 describe('claim checks, for each event kind', () => {

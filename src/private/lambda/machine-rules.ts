@@ -77,7 +77,7 @@ export function checkM2M(header: Claims, payload: Claims, config: MachineConfig)
 
 /** A space-separated list (RFC 6749 `scope`), empty entries dropped. */
 function spaceSeparated(value: string | undefined): string[] {
-  return value === undefined || value === '' ? [] : value.split(' ').filter((s) => s !== '');
+  return value === undefined ? [] : value.split(' ').filter((s) => s !== '');
 }
 
 /**
