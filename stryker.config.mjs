@@ -40,7 +40,11 @@ export default {
   incremental: true,
   incrementalFile: 'reports/mutation/stryker-incremental.json',
   concurrency: 2,
-  timeoutMS: 10000,
+  // Stryker's timeout is 1.5 x the covering tests' own time + this; it does not count loading their suites (keys,
+  // servers, aws-cdk-lib), which can take longer than the tests themselves, so a tight one reports a slow kill or a
+  // survivor as a timeout (counted as detected) and restarts the worker. A mutant that loops is stopped by Stryker's
+  // hit limit, one that hangs by jest's test timeout: this one only catches what neither does.
+  timeoutMS: 60000,
   reporters: ['progress', 'clear-text', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   // The sandbox is a copy of the repository: leave out what the tests do not read.
