@@ -6,10 +6,10 @@
  * - the runner loads only the suites that hold a test Stryker asked for (its test name pattern), from the names the
  *   environment recorded in the run without a mutant (Stryker's initial run);
  * - it first runs alone the few tests that last killed a mutant of the same source file (mutants next to each other
- *   in the code are mostly killed by the same tests), with jest's own test name filter, as Stryker filters; then, if
- *   none failed, every test Stryker asked for, the suites that killed most mutants of that file first and the slowest
- *   to load last (which tests run, in their suite's order, is exactly Stryker's choice: only how soon one fails
- *   changes);
+ *   in the code are mostly killed by the same tests), then the file's other killers so far, with jest's own test
+ *   name filter, as Stryker filters; then, if none failed, every test Stryker asked for, the suites that killed most
+ *   mutants of that file first and the slowest to load last (which tests run, in their suite's order, is exactly
+ *   Stryker's choice: only how soon one fails changes);
  * - once a test failed, the environment skips the mutant's remaining tests, and the runner its remaining suites.
  * A run without an active mutant (Stryker's initial run, plain jest) runs everything.
  */
@@ -26,8 +26,9 @@ const MUTANT_MARK = /stryMutAct_9fa48\("(\d+)"\)/g;
 const NAMES_FILE = path.join(process.cwd(), 'reports', 'mutation', 'test-suites.json');
 /** Source file → the tests and suites that killed its mutants in this run; shared by the worker processes. */
 const KILLS_FILE = path.join(process.cwd(), 'reports', 'mutation', 'kills.json');
-/** How many of a file's recent killers run first. */
+/** How many of a file's most recent killers run first; how many it remembers. */
 const RECENT_KILLERS = 4;
+const KILLERS_KEPT = 64;
 /** Suites whose module load costs most: run after the others. */
 const HEAVY_SUITES = /[\\/](fuzz|clerk-lambda-authorizer\.metrics)\.test\.ts$/;
 
@@ -84,12 +85,13 @@ class MutationRunner extends TestRunner {
     const file = sourceFileOf(mutant);
     const history = (file !== undefined && readJson(KILLS_FILE)[file]) || { tests: [], suites: {} };
 
-    // 1. The file's recent killers that Stryker asked for, alone.
+    // 1. The file's killers so far that Stryker asked for, alone: the most recent few, then the others.
     const asked = pattern ? new RegExp(pattern, 'i') : undefined;
-    const first = history.tests.filter((name) => asked === undefined || asked.test(name)).slice(0, RECENT_KILLERS);
-    if (first.length > 0 && suitesByName !== undefined) {
-      const suites = new Set(first.flatMap((name) => suitesByName[name] ?? []));
-      await this.runEach(tests.filter((t) => suites.has(t.path)), watcher, options, mutant, first.map((n) => `(${escapeRegExp(n)})`).join('|'));
+    const killers = history.tests.filter((name) => asked === undefined || asked.test(name));
+    for (const names of [killers.slice(0, RECENT_KILLERS), killers.slice(RECENT_KILLERS)]) {
+      if (names.length === 0 || suitesByName === undefined || killed === mutant) continue;
+      const suites = new Set(names.flatMap((name) => suitesByName[name] ?? []));
+      await this.runEach(tests.filter((t) => suites.has(t.path)), watcher, options, mutant, names.map((n) => `(${escapeRegExp(n)})`).join('|'));
     }
     const killedFirst = killed === mutant;
     // 2. Every test Stryker asked for.
@@ -154,7 +156,7 @@ function sourceFileOf(id) {
 function recordKill(file, test, suite) {
   const kills = readJson(KILLS_FILE);
   const history = (kills[file] ??= { tests: [], suites: {} });
-  if (test !== undefined) history.tests = [test, ...history.tests.filter((name) => name !== test)].slice(0, 32);
+  if (test !== undefined) history.tests = [test, ...history.tests.filter((name) => name !== test)].slice(0, KILLERS_KEPT);
   if (suite !== undefined) history.suites[suite] = (history.suites[suite] ?? 0) + 1;
   writeJson(KILLS_FILE, kills);
 }
