@@ -614,6 +614,8 @@ describe('configuration errors at cold start name the variable', () => {
     ['audience not JSON', { CLERK_AUDIENCE: 'api' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "api"'],
     ['audience empty', { CLERK_AUDIENCE: '[]' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[]"'],
     ['audience numbers', { CLERK_AUDIENCE: '[1]' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[1]"'],
+    ['audience with a number beside a string', { CLERK_AUDIENCE: '["api",1]' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[\\"api\\",1]"'],
+    ['audience of 51 entries', { CLERK_AUDIENCE: JSON.stringify(Array.from({ length: 51 }, (_, i) => `a${i}`)) }, `CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: ${JSON.stringify(`${JSON.stringify(Array.from({ length: 51 }, (_, i) => `a${i}`)).slice(0, 60)}...`)}`],
     ['audience too long to show', { CLERK_AUDIENCE: `["${'a'.repeat(70)}"` }, `CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[\\"${'a'.repeat(58)}..."`],
     // 60 characters are shown whole; 61 are cut to 60 and `...`.
     ['audience of 60 characters', { CLERK_AUDIENCE: `["${'a'.repeat(57)}"` }, `CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[\\"${'a'.repeat(57)}\\""`],
