@@ -602,6 +602,8 @@ describe('configuration errors at cold start name the variable', () => {
     ['PEM garbage', { CLERK_PUBLIC_KEY_PEM: 'not a key' }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: a value of 9 characters (not shown)`],
     ['PEM with literal \\n', { CLERK_PUBLIC_KEY_PEM: keys.publicKeyPem.replace(/\n/g, '\\n') }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${pemShown(keys.publicKeyPem.replace(/\n/g, '\\n'), '-----BEGIN PUBLIC KEY-----')}`],
     ['private key', { CLERK_PUBLIC_KEY_PEM: privatePem }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${pemShown(privatePem, '-----BEGIN PRIVATE KEY-----')}`],
+    // node would read the public key of the first block and ignore the rest: a private key anywhere is refused.
+    ['public key followed by a private key', { CLERK_PUBLIC_KEY_PEM: keys.publicKeyPem + privatePem }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${pemShown(keys.publicKeyPem + privatePem, '-----BEGIN PUBLIC KEY-----')}`],
     ['EC key', { CLERK_PUBLIC_KEY_PEM: ec }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${pemShown(ec, '-----BEGIN PUBLIC KEY-----')}`],
     ['1024-bit RSA key', { CLERK_PUBLIC_KEY_PEM: rsa1024 }, `CLERK_PUBLIC_KEY_PEM ${PEM_RULE}, got: ${pemShown(rsa1024, '-----BEGIN PUBLIC KEY-----')}`],
     ['JWKS URI http', { CLERK_PUBLIC_KEY_PEM: undefined, CLERK_JWKS_URI: 'http://clerk.example.com/jwks' }, 'CLERK_JWKS_URI must be an https URL (http only for a loopback host) without credentials or fragment, got: "http://clerk.example.com/jwks"'],
