@@ -69,7 +69,7 @@ afterEach(async () => {
   await server.stop();
 });
 
-function load(env: Record<string, string> = {}): Handler {
+function load(env: Record<string, string | undefined> = {}): Handler {
   return loadHandler({
     CLERK_ISSUER: TEST_ISSUER,
     CLERK_JWKS_URI: uri,
@@ -284,7 +284,7 @@ describe('JWKS outage: stale keys, backoff, recovery', () => {
   const FRESH = 600_000; // CLERK_JWKS_CACHE_MAX_AGE_MS in load()
   const STALE = 3_600_000;
   /** Serves keyA, lets the cache expire, then breaks the server as `answer`. */
-  async function outage(answer: JwksServer['answer'], env: Record<string, string> = {}) {
+  async function outage(answer: JwksServer['answer'], env: Record<string, string | undefined> = {}) {
     server.serve(keyA.jwk);
     const handler = load({ CLERK_JWKS_STALE_IF_ERROR_MS: String(STALE), CLERK_JWKS_TIMEOUT_MS: '200', ...env });
     expect((await verdict(handler, tokenFor(keyA))).status).toBe(200);
@@ -342,6 +342,14 @@ describe('JWKS outage: stale keys, backoff, recovery', () => {
   test('beyond the stale bound the last keys are no longer trusted', async () => {
     const handler = await outage({ status: 503, body: '' });
     clock.advance(STALE - 1);
+    expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 200, reason: 'ok' });
+    clock.advance(1);
+    expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'jwks_unavailable' });
+  });
+
+  test('without CLERK_JWKS_STALE_IF_ERROR_MS the last keys answer for an hour (the default) beyond their freshness', async () => {
+    const handler = await outage({ status: 503, body: '' }, { CLERK_JWKS_STALE_IF_ERROR_MS: undefined });
+    clock.advance(3_600_000 - 1);
     expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 200, reason: 'ok' });
     clock.advance(1);
     expect(await verdict(handler, tokenFor(keyA))).toEqual({ status: 401, reason: 'jwks_unavailable' });
