@@ -616,6 +616,7 @@ describe('configuration errors at cold start name the variable', () => {
     ['audience not JSON', { CLERK_AUDIENCE: 'api' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "api"'],
     ['audience empty', { CLERK_AUDIENCE: '[]' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[]"'],
     ['audience numbers', { CLERK_AUDIENCE: '[1]' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[1]"'],
+    ['audience with an empty string', { CLERK_AUDIENCE: '[""]' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[\\"\\"]"'],
     ['audience with a number beside a string', { CLERK_AUDIENCE: '["api",1]' }, 'CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[\\"api\\",1]"'],
     ['audience of 51 entries', { CLERK_AUDIENCE: JSON.stringify(Array.from({ length: 51 }, (_, i) => `a${i}`)) }, `CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: ${JSON.stringify(`${JSON.stringify(Array.from({ length: 51 }, (_, i) => `a${i}`)).slice(0, 60)}...`)}`],
     ['audience too long to show', { CLERK_AUDIENCE: `["${'a'.repeat(70)}"` }, `CLERK_AUDIENCE must be a JSON array of 1 to 50 non-empty strings without surrounding spaces, got: "[\\"${'a'.repeat(58)}..."`],
@@ -690,5 +691,9 @@ describe('configuration errors at cold start name the variable', () => {
         CLERK_JWKS_STALE_IF_ERROR_MS: '86400000',
       }),
     ).not.toThrow();
+  });
+
+  test('a PEM with blank lines around it is accepted (as pasted)', () => {
+    expect(() => loadHandler({ ...BASE, CLERK_PUBLIC_KEY_PEM: `\n\n${keys.publicKeyPem}\n\n` })).not.toThrow();
   });
 });
